@@ -1,0 +1,3 @@
+module github.com/tapekit/tapekit
+
+go 1.26.0
