@@ -15,7 +15,7 @@ import (
 var smallLTO9 = func() *simulator.MediaType {
 	m := *simulator.LTO9
 	m.Name, m.Suffix = "LTO-9-SMALL", "S9"
-	m.Capacity, m.EarlyWarning = 4 << 20, 1 << 20
+	m.Capacity, m.EarlyWarning = 4<<20, 1<<20
 	return &m
 }()
 
