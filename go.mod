@@ -2,4 +2,8 @@ module github.com/tapekit/tapekit
 
 go 1.26.0
 
-require github.com/benbjohnson/clock v1.3.5
+require (
+	github.com/benbjohnson/clock v1.3.5
+	github.com/google/go-cmp v0.7.0
+	pgregory.net/rapid v1.3.0
+)

@@ -1,0 +1,69 @@
+// Package simulator is a virtual tape library: drives, storage slots,
+// import/export ports, a robot and barcoded cartridges, with the timings of
+// real LTO and 3592 hardware charged to a clock. It is a product, not a test
+// double: run a whole HSM against it for a demo, a benchmark or a CI
+// pipeline, or test your own tape code without a library.
+//
+// # Libraries
+//
+// New makes a library in memory; Open keeps one in a directory, where it
+// survives restarts (one process at a time). A Config gives the shape:
+// drive models, slot and port counts, cartridges and where they sit; nil
+// means DefaultConfig, four LTO-9 drives, twenty slots with sixteen data
+// cartridges and a cleaning cartridge, and two I/E ports. Element addresses
+// follow common SCSI libraries: robot 1, drives from 500, slots from 1000,
+// ports from 10.
+//
+// Library.Drive returns a tape.Drive and Library.Changer a changer.Changer;
+// both pass the tapetest and changertest conformance suites, in memory and
+// in a directory. A move into a drive loads the cartridge (the load time is
+// charged to the drive's next operation); a move out of a loaded drive
+// unloads it first.
+//
+// # Time
+//
+// Every mechanical action and every byte moved is charged to a
+// clock.Clock (github.com/benbjohnson/clock): loads, unloads, robot moves,
+// locates and rewinds with the vendor figures of each media type, and data
+// at the native rate. The default clock is a *clock.Mock that the simulator
+// advances itself, so eleven hours of library time pass in seconds of wall
+// time and every run is deterministic; streaming time is charged in steps
+// of a minute because each Mock.Add sleeps a millisecond. With a real clock
+// the simulator sleeps, Options.Scale times faster than library time.
+//
+// Time is charged by the caller's goroutine, one operation after another:
+// with a mock clock, operations that run concurrently on several drives add
+// their times instead of overlapping them.
+//
+// # Media and geometry
+//
+// Media types carry capacity, native rate, load/unload, average locate and
+// rewind times, and serpentine geometry (wraps, bands, length). Data is laid
+// along wrap 0 from the beginning of tape to the end, wrap 1 back, and so
+// on; a locate is priced with the published LTO model (a fixed part,
+// penalties for changing wrap, band or direction and for stepping back, and
+// a part linear in the longitudinal distance) calibrated so that random
+// locates average the vendor's figure. Short forward moves read through
+// instead when that is faster. So read order matters, as on real tape.
+// LTO-7 to LTO-9 figures are the vendors'; LTO-5, LTO-6, LTO-10 and 3592
+// locate and rewind averages are estimates from data sheets.
+//
+// # Durability and power loss
+//
+// Drives buffer writes. Data is durable once a synchronising WriteFilemarks,
+// a locate, a space, a rewind or an unload covers it; PowerLoss drops the
+// rest on every drive and leaves the drives needing a Load. A directory
+// library writes each cartridge's data to one file and its index of blocks
+// and filemarks to another, index last, so a process that dies loses
+// exactly what a power cut would: the next Open recovers that way.
+// Synthetic data (FillSynthetic) fills cartridges for benchmarks without
+// using disk.
+//
+// # Faults
+//
+// InjectMediaError (read or write failures over a block range), FailDrive,
+// FailRobot, SetBarcodeUnreadable, SetWriteProtected, RaiseTapeAlert,
+// NeedCleaning and PowerLoss inject the failures an HSM must survive. Drives
+// raise TapeAlert flags as real ones do (media, read and write failure,
+// write protect, clean now, hardware), and reading them clears them.
+package simulator
