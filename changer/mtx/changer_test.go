@@ -16,15 +16,28 @@ import (
 	"github.com/tapekit/tapekit/changer/mtx"
 )
 
+// tb is what the helpers need of *testing.T and *rapid.T alike.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+}
+
 // newFake writes lib to a state file and returns a Changer that runs this
 // test binary as its mtx, with that file as the device.
 func newFake(t testing.TB, lib *fakeLib, opts *mtx.Options) (*mtx.Changer, string) {
+	t.Helper()
+	c, state := newFakeIn(t, t.TempDir(), lib, opts)
+	t.Cleanup(func() { c.Close() })
+	return c, state
+}
+
+func newFakeIn(t tb, dir string, lib *fakeLib, opts *mtx.Options) (*mtx.Changer, string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := filepath.Join(t.TempDir(), "library.json")
+	state := filepath.Join(dir, "library.json")
 	if err := lib.save(state); err != nil {
 		t.Fatal(err)
 	}
@@ -37,11 +50,10 @@ func newFake(t testing.TB, lib *fakeLib, opts *mtx.Options) (*mtx.Changer, strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
 	return c, state
 }
 
-func readFake(t testing.TB, state string) *fakeLib {
+func readFake(t tb, state string) *fakeLib {
 	t.Helper()
 	l, err := loadFake(state)
 	if err != nil {
@@ -50,7 +62,7 @@ func readFake(t testing.TB, state string) *fakeLib {
 	return l
 }
 
-func editFake(t testing.TB, state string, f func(*fakeLib)) {
+func editFake(t tb, state string, f func(*fakeLib)) {
 	t.Helper()
 	l := readFake(t, state)
 	f(l)

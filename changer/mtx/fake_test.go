@@ -10,13 +10,11 @@ import (
 )
 
 // This file is a fake mtx: TestMain runs fakeMTX instead of the tests when
-// the test binary is started with fakeEnv set, so the driver is tested
+// the test binary is started as mtx, so the driver is tested
 // against a real subprocess that prints what real mtx prints (mtx 1.3.12:
 // mtx.c's Status, Load, Unload, Transfer and Move; mtxl.c's
 // PrintRequestSense and FatalError). The library lives in a JSON file whose
 // path is the device name given with -f.
-
-const fakeEnv = "TAPEKIT_FAKE_MTX"
 
 // fakeLib is the library state the fake keeps between runs.
 type fakeLib struct {
