@@ -2,6 +2,7 @@ module github.com/tapekit/tapekit
 
 go 1.26.0
 
-require github.com/google/go-cmp v0.7.0
-
-require pgregory.net/rapid v1.3.0
+require (
+	github.com/google/go-cmp v0.7.0
+	pgregory.net/rapid v1.3.0
+)
