@@ -57,6 +57,7 @@ type Changer struct {
 var (
 	_ changer.Changer       = (*Changer)(nil)
 	_ changer.Reinventorier = (*Changer)(nil)
+	_ changer.Exchanger     = (*Changer)(nil)
 )
 
 // New returns a Changer for the SCSI generic device of a medium changer
@@ -170,6 +171,44 @@ func moveArgs(from, to changer.Address) ([]string, error) {
 	return nil, fmt.Errorf("%w: address 0 is neither an mtx slot nor a drive", changer.ErrInvalidElement)
 }
 
+// Exchange runs `mtx exchange SRC DST1 DST2`: the cartridge at src goes to
+// dst1 and the one at dst1 to dst2, in one robot trip (dst2 == src swaps
+// them). mtx exchanges between storage elements only (slots and I/E
+// ports); with a drive it fails like a drive-to-drive Move. Libraries
+// without EXCHANGE MEDIUM fail with an error wrapping
+// errors.ErrUnsupported.
+//
+// mtx checks src and dst1 against the library's size but not dst2, so
+// Exchange reads the status first and refuses a dst2 beyond the last slot.
+// Errors are *changer.MoveError values from src to dst1.
+func (c *Changer) Exchange(ctx context.Context, src, dst1, dst2 changer.Address) error {
+	s, ok1 := SlotNumber(src)
+	d1, ok2 := SlotNumber(dst1)
+	d2, ok3 := SlotNumber(dst2)
+	if !ok1 || !ok2 || !ok3 {
+		return &changer.MoveError{From: src, To: dst1, Err: fmt.Errorf(
+			"%w: mtx exchanges between storage elements only: %w", changer.ErrInvalidElement, errors.ErrUnsupported)}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out, err := c.run(ctx, "status")
+	if err != nil {
+		return &changer.MoveError{From: src, To: dst1, Err: err}
+	}
+	st, err := Parse(bytes.NewReader(out))
+	if err != nil {
+		return &changer.MoveError{From: src, To: dst1, Err: fmt.Errorf("mtx status: %w", err)}
+	}
+	if d2 > len(st.Slots) {
+		return &changer.MoveError{From: src, To: dst1, Err: fmt.Errorf(
+			"%w: second destination %d beyond the %d slots", changer.ErrInvalidElement, d2, len(st.Slots))}
+	}
+	if _, err := c.run(ctx, "exchange", fmt.Sprint(s), fmt.Sprint(d1), fmt.Sprint(d2)); err != nil {
+		return &changer.MoveError{From: src, To: dst1, Err: err}
+	}
+	return nil
+}
+
 // Reinventory runs `mtx inventory` (INITIALIZE ELEMENT STATUS): the robot
 // scans every element. It can take minutes.
 func (c *Changer) Reinventory(ctx context.Context) error {
@@ -221,7 +260,9 @@ func (c *Changer) runOnce(ctx context.Context, args []string) ([]byte, error) {
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	err := cmd.Run()
-	c.log.Debug("mtx", "device", c.device, "args", args, "took", time.Since(start), "err", err)
+	// mtx prints sense dumps on stderr even when it succeeds (a MODE SENSE
+	// that met a unit attention): worth keeping in a debug log.
+	c.log.Debug("mtx", "device", c.device, "args", args, "took", time.Since(start), "err", err, "stderr", stderr.String())
 	if err == nil {
 		return stdout.Bytes(), nil
 	}

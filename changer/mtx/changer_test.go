@@ -250,6 +250,81 @@ func TestDriverContext(t *testing.T) {
 	}
 }
 
+// TestDriverKill: when ctx ends while mtx runs, mtx is killed and Move
+// returns promptly with the context's error.
+func TestDriverKill(t *testing.T) {
+	lib := smallLib()
+	lib.SleepMS = 60_000
+	c, state := newFake(t, lib, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := c.Move(ctx, 1, mtx.DriveAddress(1))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Move = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Move returned after %v; mtx was not killed", d)
+	}
+	if got := readFake(t, state); got.Commands != 1 || !got.Slots[0].Full || got.Drives[1].Full {
+		t.Errorf("library after a killed move: %+v", got)
+	}
+}
+
+func TestDriverExchange(t *testing.T) {
+	ctx := context.Background()
+	tags := func(l *fakeLib) []string {
+		var out []string
+		for _, s := range l.Slots {
+			out = append(out, s.Tag)
+		}
+		return out
+	}
+	t.Run("swap and rotate", func(t *testing.T) {
+		c, state := newFake(t, smallLib(), nil)
+		// Slots: 1 AAA001L9, 3 AAA003L9, 5 AAA005L9.
+		if err := c.Exchange(ctx, 1, 3, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Exchange(ctx, 1, 5, 2); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"", "AAA005L9", "AAA001L9", "", "AAA003L9", ""}
+		if diff := cmp.Diff(want, tags(readFake(t, state))); diff != "" {
+			t.Errorf("slots (-want +got):\n%s", diff)
+		}
+	})
+	for _, tt := range []struct {
+		name            string
+		lib             func(*fakeLib)
+		src, dst1, dst2 changer.Address
+		want            []error
+	}{
+		{"empty source", nil, 2, 3, 2, []error{changer.ErrSourceEmpty}},
+		{"second destination full", nil, 1, 3, 5, []error{changer.ErrDestinationFull}},
+		{"second destination beyond library", nil, 1, 3, 7, []error{changer.ErrInvalidElement}},
+		{"drive", nil, 1, mtx.DriveAddress(0), 1, []error{changer.ErrInvalidElement, errors.ErrUnsupported}},
+		{"library without EXCHANGE MEDIUM", func(l *fakeLib) { l.NoExchange = true }, 1, 3, 1, []error{errors.ErrUnsupported}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lib := smallLib()
+			if tt.lib != nil {
+				tt.lib(lib)
+			}
+			c, state := newFake(t, lib, nil)
+			err := c.Exchange(ctx, tt.src, tt.dst1, tt.dst2)
+			for _, w := range tt.want {
+				if !errors.Is(err, w) {
+					t.Errorf("Exchange = %v, want %v", err, w)
+				}
+			}
+			if diff := cmp.Diff(tags(smallLib()), tags(readFake(t, state))); diff != "" {
+				t.Errorf("failed exchange moved cartridges (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestDriverClosed(t *testing.T) {
 	c, _ := newFake(t, smallLib(), nil)
 	c.Close()

@@ -30,8 +30,9 @@
 // Changer.Inventory runs `mtx -f DEV status`; Changer.Move runs
 // `mtx -f DEV load SLOT DRIVE` (slot to drive), `unload SLOT DRIVE` (drive
 // to slot) or `transfer SLOT SLOT` (slot to slot, I/E ports included);
+// Changer.Exchange runs `mtx -f DEV exchange SLOT SLOT SLOT`;
 // Changer.Reinventory runs `mtx -f DEV inventory`. mtx cannot move a
-// cartridge from one drive to another. One mtx runs at a time; a run that
+// cartridge from one drive to another, nor exchange with a drive. One mtx runs at a time; a run that
 // fails with unit attention or not ready is run again a few times.
 //
 // # Output and errors

@@ -143,6 +143,12 @@ func TestParseFailure(t *testing.T) {
 			want: &mtx.Error{Message: "MOVE MEDIUM from Element Address 1000 to 500 Failed", HasSense: true, SenseKey: 4, ASC: 0x15, ASCQ: 0x01, Err: changer.ErrRobotFailure},
 		},
 		{
+			name: "library without EXCHANGE MEDIUM",
+			op:   "exchange",
+			out:  senseDump("Illegal Request", "20", "00") + "mtx: EXCHANGE MEDIUM from Element Address 1000 to 1002 Failed\n",
+			want: &mtx.Error{Message: "EXCHANGE MEDIUM from Element Address 1000 to 1002 Failed", HasSense: true, SenseKey: 5, ASC: 0x20, Err: errors.ErrUnsupported},
+		},
+		{
 			name: "unmapped sense keeps text, no sentinel",
 			op:   "load",
 			out:  senseDump("Aborted Command", "44", "00") + "mtx: MOVE MEDIUM from Element Address 1000 to 500 Failed\n",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // This file is a fake mtx: TestMain runs fakeMTX instead of the tests when
@@ -22,10 +23,13 @@ type fakeLib struct {
 	Slots  []fakeElem `json:"slots"` // Slots[i] is mtx slot i+1
 	IE     int        `json:"ie"`    // the last IE slots are I/E ports
 	// Faults, each counting down once per command that meets it.
-	UnitAttention     int `json:"unit_attention"`      // MODE SENSE reports 06/29; mtx carries on
-	NotReady          int `json:"not_ready"`           // READ ELEMENT STATUS fails with 02/04/01
-	MoveUnitAttention int `json:"move_unit_attention"` // MOVE MEDIUM fails with 06/28/01
-	RobotFailure      int `json:"robot_failure"`       // MOVE MEDIUM fails with 04/15/01
+	UnitAttention     int  `json:"unit_attention"`      // MODE SENSE reports 06/29; mtx carries on
+	NotReady          int  `json:"not_ready"`           // READ ELEMENT STATUS fails with 02/04/01
+	MoveUnitAttention int  `json:"move_unit_attention"` // MOVE MEDIUM fails with 06/28/01
+	RobotFailure      int  `json:"robot_failure"`       // MOVE MEDIUM fails with 04/15/01
+	NoExchange        bool `json:"no_exchange"`         // EXCHANGE MEDIUM is an invalid opcode (05/20/00)
+	// SleepMS delays every command, like a robot that takes its time.
+	SleepMS int `json:"sleep_ms,omitempty"`
 	// Commands counts the mtx runs, so tests can see retries.
 	Commands int `json:"commands"`
 }
@@ -133,6 +137,11 @@ func fakeMTX(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	l.Commands++
+	if err := l.save(path); err != nil {
+		fmt.Fprintln(stderr, "fake mtx:", err)
+		return 2
+	}
+	time.Sleep(time.Duration(l.SleepMS) * time.Millisecond)
 	code := l.run(path, args[2:], stdout, stderr)
 	if err := l.save(path); err != nil {
 		fmt.Fprintln(stderr, "fake mtx:", err)
@@ -235,10 +244,46 @@ func (l *fakeLib) run(device string, args []string, stdout, stderr io.Writer) (c
 			panic(fatal("Invalid destination"))
 		}
 		l.move(&l.Slots[from-1], &l.Slots[to-1], slotSCSI(from), slotSCSI(to), stderr)
+	case "exchange":
+		src, d1, d2 := num(1), num(2), num(3)
+		switch {
+		case src < 1:
+			panic(fatal("No source specified"))
+		case d1 < 1:
+			panic(fatal("No destination specified"))
+		case src > len(l.Slots):
+			panic(fatal("Invalid source"))
+		case d1 > len(l.Slots):
+			panic(fatal("Invalid destination"))
+		}
+		if d2 < 1 {
+			d2 = src
+		}
+		l.exchange(src, d1, d2, stderr)
 	default:
 		panic(fatal("fake mtx: unsupported command " + args[0]))
 	}
 	return 0
+}
+
+// exchange is EXCHANGE MEDIUM as the library executes it, reported as mtx
+// reports it: mtx names src and dst1 whatever failed.
+func (l *fakeLib) exchange(src, d1, d2 int, stderr io.Writer) {
+	a, b := slotSCSI(src), slotSCSI(d1)
+	s, f, g := &l.Slots[src-1], &l.Slots[d1-1], &l.Slots[d2-1]
+	switch {
+	case l.NoExchange:
+		fmt.Fprint(stderr, senseLines("Illegal Request", 0x20, 0x00))
+		panic(fatal(fmt.Sprintf("EXCHANGE MEDIUM from Element Address %d to %d Failed", a, b)))
+	case !s.Full || !f.Full || src == d1:
+		panic(fatal(fmt.Sprintf("Source Element Address %d is Empty", a)))
+	case g.Full && d2 != src:
+		panic(fatal(fmt.Sprintf("Destination Element Address %d is Already Full", b)))
+	}
+	first, second := *s, *f
+	*s = fakeElem{}
+	*f = fakeElem{Full: true, Tag: first.Tag}
+	*g = fakeElem{Full: true, Tag: second.Tag}
 }
 
 // move is MOVE MEDIUM as the library executes it, with mtx's reporting of

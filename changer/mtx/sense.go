@@ -1,6 +1,7 @@
 package mtx
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tapekit/tapekit/changer"
@@ -104,6 +105,10 @@ func MapSense(key, asc, ascq uint8) error {
 			return changer.ErrDestinationFull
 		case asc == 0x3B && (ascq == 0x11 || ascq == 0x12):
 			return changer.ErrElementInaccessible
+		case asc == 0x20 && ascq == 0x00:
+			// Invalid operation code: the library lacks the command
+			// (EXCHANGE MEDIUM, most often).
+			return errors.ErrUnsupported
 		case asc == 0x21 && ascq == 0x01:
 			return changer.ErrInvalidElement
 		case asc == 0x30:
