@@ -1,9 +1,9 @@
 // Package mtx drives a tape library through the mtx program
 // (https://sourceforge.net/projects/mtx/), for hosts where mtx is the tool
 // operators already trust, or where tapekit cannot send SCSI commands
-// itself. The SCSI driver in changer/smc talks to the library directly and
-// reports more (exceptions, accessibility, drive serial numbers); this one
-// reports what `mtx status` prints.
+// itself. A SCSI driver built on changer/smc talks to the library directly
+// and reports more (exceptions, accessibility, drive serial numbers); this
+// one reports what `mtx status` prints.
 //
 // # Numbering and addresses
 //
