@@ -643,15 +643,17 @@ func (d *Drive) Status(ctx context.Context) (tape.Status, error) {
 		MaxBlockSize: s.typ.MaxBlockSize, CleaningNeeded: s.cleaningNeeded,
 	}
 	c := s.cart()
+	if c != nil && c.cleaning {
+		// A cleaning cartridge is ejected after its cycle and waits in the
+		// drive for the robot.
+		st.Cleaning, st.Barcode = true, c.barcode
+		return st, nil
+	}
 	if c == nil || !s.threaded {
 		return st, nil
 	}
 	st.Loaded = true
 	st.Barcode = c.barcode
-	st.Cleaning = c.cleaning
-	if c.cleaning {
-		return st, nil
-	}
 	st.Position = s.position(c)
 	st.BOT = s.pos == 0
 	st.EOD = s.pos == c.content.objects()

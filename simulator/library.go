@@ -51,7 +51,7 @@ type Library struct {
 
 	mu          sync.Mutex // guards what follows
 	closed      bool
-	elems       []*element // transport, drives, slots, ports
+	elems       []*element // transport, slots, ports, drives: the order Inventory reports
 	byAddr      map[changer.Address]*element
 	drives      []*driveState
 	carts       map[string]*cartridge
@@ -110,6 +110,12 @@ func newLibrary(cfg *Config, opts *Options) (*Library, error) {
 		return e
 	}
 	add(changer.Transport, cfg.TransportBase)
+	for i := range cfg.Slots {
+		add(changer.Storage, cfg.SlotBase+changer.Address(i))
+	}
+	for i := range cfg.Ports {
+		add(changer.ImportExport, cfg.PortBase+changer.Address(i))
+	}
 	for i, dc := range cfg.Drives {
 		dt, _ := cfg.driveType(dc.Product)
 		serial := dc.Serial
@@ -120,12 +126,6 @@ func newLibrary(cfg *Config, opts *Options) (*Library, error) {
 		d := &driveState{lib: l, index: i, typ: dt, serial: serial, elem: e}
 		e.drive = d
 		l.drives = append(l.drives, d)
-	}
-	for i := range cfg.Slots {
-		add(changer.Storage, cfg.SlotBase+changer.Address(i))
-	}
-	for i := range cfg.Ports {
-		add(changer.ImportExport, cfg.PortBase+changer.Address(i))
 	}
 	return l, nil
 }
@@ -270,6 +270,12 @@ func (l *Library) Close() error {
 	}
 	var first error
 	for _, d := range l.drives {
+		// Pay the time drives still owe (a pending load, streaming below
+		// the settle step), so a directory library's clock is right next
+		// time.
+		if err := d.spend(context.Background(), 0); err != nil && first == nil {
+			first = err
+		}
 		if c := d.cart(); c != nil && d.threaded {
 			if err := l.syncCartridge(c); err != nil && first == nil {
 				first = err

@@ -12,7 +12,7 @@ type Status struct {
 	Vendor, Product, Serial, Revision string
 
 	// Loaded reports a cartridge threaded and ready. The fields below it are
-	// meaningful only when Loaded is true.
+	// meaningful only when Loaded is true, but for Cleaning and Barcode.
 	Loaded bool
 
 	Position       Position
@@ -20,7 +20,7 @@ type Status struct {
 	EOD            bool // at end of data
 	EarlyWarning   bool // past the early-warning point
 	WriteProtected bool
-	Cleaning       bool   // the loaded cartridge is a cleaning cartridge
+	Cleaning       bool   // the cartridge in the drive is a cleaning cartridge (Loaded may be false: drives eject it after a cycle)
 	MediaType      string // "LTO-9", "3592-JE", …
 	DensityCode    uint8
 	Barcode        string // volume serial, when the drive or library knows it
