@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/tapekit/tapekit/tape"
+)
+
+func init() {
+	register(&command{
+		name:    "write",
+		usage:   "[-b SIZE] DRIVE",
+		summary: "append standard input to the tape in DRIVE as one new tape file",
+		run:     runWrite,
+	})
+}
+
+const defaultBlockSize = 256 << 10
+
+func runWrite(ctx context.Context, e *env, args []string) (err error) {
+	fs := flag.NewFlagSet("write", flag.ContinueOnError)
+	bs := sizeValue(defaultBlockSize)
+	fs.Var(&bs, "b", "block size in bytes, or with a K or M suffix; at most the drive's maximum block size")
+	args, err = parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(args, 1, 1); err != nil {
+		return err
+	}
+	drive, err := number("drive", args[0])
+	if err != nil {
+		return err
+	}
+	lib, err := openLibrary(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer closeLibrary(lib, &err)
+	d, el, err := lib.openDrive(ctx, drive)
+	if err != nil {
+		return err
+	}
+	st, err := d.Status(ctx)
+	if err != nil {
+		return explainDrive(drive, el.Barcode, err)
+	}
+	barcode := st.Barcode
+	if barcode == "" {
+		barcode = el.Barcode
+	}
+	// Refuse before reading any input: the operator can still pipe it to
+	// another cartridge.
+	switch {
+	case !st.Loaded && !el.Full:
+		return explainDrive(drive, barcode, tape.ErrNoMedium)
+	case st.WriteProtected:
+		return explainDrive(drive, barcode, tape.ErrWriteProtected)
+	case st.MaxBlockSize > 0 && int(bs) > st.MaxBlockSize:
+		return usagef("-b %d: drive %d takes blocks of at most %d bytes", bs, drive, st.MaxBlockSize)
+	}
+
+	files, open, err := endOfData(ctx, d)
+	if err != nil {
+		return explainDrive(drive, barcode, err)
+	}
+	if open {
+		// Closing the cut-short file keeps its data and keeps the new file
+		// apart from it.
+		if err := d.WriteFilemarks(ctx, 1, false); err != nil && !errors.Is(err, tape.ErrEarlyWarning) {
+			return explainDrive(drive, barcode, err)
+		}
+		fmt.Fprintf(e.stderr, "tapectl write: tape file %d on %s had no closing filemark (a write cut short?): closed it\n", files, orUnknown(barcode))
+	}
+	file := files + 1
+
+	n, blocks, warned, err := writeFile(ctx, d, e.stdin, int(bs))
+	if err != nil {
+		if errors.Is(err, tape.ErrEndOfMedium) {
+			return advise(err, "%s is full: tape file %d is incomplete, %d bytes in %d blocks were written; write the data to another cartridge", orUnknown(barcode), file, n, blocks)
+		}
+		if tape.MayHaveWritten(err) || blocks > 0 {
+			return fmt.Errorf("tape file %d on %s is incomplete, %d bytes in %d blocks were written: %w", file, orUnknown(barcode), n, blocks, explainDrive(drive, barcode, err))
+		}
+		return explainDrive(drive, barcode, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote tape file %d on %s: %d bytes in %d blocks\n", file, orUnknown(barcode), n, blocks)
+	if warned {
+		fmt.Fprintf(e.stderr, "tapectl write: %s is past its early-warning point: write further files to another cartridge\n", orUnknown(barcode))
+	}
+	return nil
+}
+
+// writeFile copies r to d in blocks of bs bytes (the last one shorter), then
+// writes a synchronising filemark: only then is the data on the medium, so
+// only then does it report success. Memory stays one block whatever r holds.
+func writeFile(ctx context.Context, d tape.Drive, r io.Reader, bs int) (n, blocks int64, warned bool, err error) {
+	buf := make([]byte, bs)
+	for {
+		k, rerr := io.ReadFull(r, buf)
+		if k > 0 {
+			werr := d.Write(ctx, buf[:k])
+			if werr != nil && !errors.Is(werr, tape.ErrEarlyWarning) {
+				return n, blocks, warned, werr
+			}
+			warned = warned || werr != nil
+			n, blocks = n+int64(k), blocks+1
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return n, blocks, warned, fmt.Errorf("reading standard input: %w", rerr)
+		}
+	}
+	if err := d.WriteFilemarks(ctx, 1, true); err != nil {
+		if !errors.Is(err, tape.ErrEarlyWarning) {
+			return n, blocks, warned, err
+		}
+		warned = true
+	}
+	return n, blocks, warned, nil
+}
