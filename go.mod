@@ -4,4 +4,4 @@ go 1.26.0
 
 require github.com/benbjohnson/clock v1.3.5
 
-require github.com/google/go-cmp v0.7.0 // indirect
+require github.com/google/go-cmp v0.7.0
