@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/tapekit/tapekit/simulator"
@@ -88,4 +91,21 @@ func TestSimSpeed(t *testing.T) {
 	}
 	mustRun(t, dir, nil, "-sim-speed", "1000", "unload", "0")
 	checkCartridges(t, dir, defaultBarcodes())
+}
+
+// TestInputError: when standard input fails, what was written stays on
+// tape as a file without its filemark, which read reports as incomplete.
+func TestInputError(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, nil, "load", "1", "0")
+	in := io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(errors.New("disk gone")))
+	r := tapectl(t, dir, in, "write", "0")
+	want := "tapectl write: reading standard input after 3 bytes: disk gone; tape file 1 on TK0001L9 is left incomplete, without its closing filemark\n"
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("write with failing input: exit %d, stderr %q; want exit 1, %q", r.code, r.stderr, want)
+	}
+	r = tapectl(t, dir, nil, "read", "0", "1")
+	if r.code != 0 || r.stdout != "abc" || !strings.Contains(r.stderr, "may be incomplete") {
+		t.Errorf("read of the incomplete file: %+v", r)
+	}
 }

@@ -74,8 +74,9 @@ func runUnload(ctx context.Context, e *env, args []string) (err error) {
 		dest, err = changer.Unload(ctx, lib.changer, del.Address)
 	}
 	if err != nil {
+		// changer.Unload chose the destination; its error names it.
 		var me *changer.MoveError
-		if errors.As(err, &me) && me.To != 0 {
+		if errors.As(err, &me) && !toSlot {
 			dest = me.To
 		}
 		return explainMove(inv, del.Address, dest, err)

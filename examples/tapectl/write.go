@@ -79,13 +79,17 @@ func runWrite(ctx context.Context, e *env, args []string) (err error) {
 	file := files + 1
 
 	n, blocks, warned, err := writeFile(ctx, d, e.stdin, int(bs))
-	if err != nil {
-		if errors.Is(err, tape.ErrEndOfMedium) {
-			return advise(err, "%s is full: tape file %d is incomplete, %d bytes in %d blocks were written; write the data to another cartridge", orUnknown(barcode), file, n, blocks)
-		}
-		if tape.MayHaveWritten(err) || blocks > 0 {
-			return fmt.Errorf("tape file %d on %s is incomplete, %d bytes in %d blocks were written: %w", file, orUnknown(barcode), n, blocks, explainDrive(drive, barcode, err))
-		}
+	var in *inputError
+	switch {
+	case err == nil:
+	case errors.As(err, &in):
+		// No filemark: a reader is warned that the file may be incomplete.
+		return fmt.Errorf("reading standard input after %d bytes: %w; tape file %d on %s is left incomplete, without its closing filemark", n, in.err, file, orUnknown(barcode))
+	case errors.Is(err, tape.ErrEndOfMedium):
+		return advise(err, "%s is full: tape file %d is incomplete, %d bytes in %d blocks were written; write the data to another cartridge", orUnknown(barcode), file, n, blocks)
+	case blocks > 0 || tape.MayHaveWritten(err):
+		return fmt.Errorf("tape file %d on %s is incomplete, %d bytes in %d blocks were written: %w", file, orUnknown(barcode), n, blocks, explainDrive(drive, barcode, err))
+	default:
 		return explainDrive(drive, barcode, err)
 	}
 	fmt.Fprintf(e.stdout, "wrote tape file %d on %s: %d bytes in %d blocks\n", file, orUnknown(barcode), n, blocks)
@@ -114,7 +118,7 @@ func writeFile(ctx context.Context, d tape.Drive, r io.Reader, bs int) (n, block
 			break
 		}
 		if rerr != nil {
-			return n, blocks, warned, fmt.Errorf("reading standard input: %w", rerr)
+			return n, blocks, warned, &inputError{rerr}
 		}
 	}
 	if err := d.WriteFilemarks(ctx, 1, true); err != nil {
@@ -125,3 +129,10 @@ func writeFile(ctx context.Context, d tape.Drive, r io.Reader, bs int) (n, block
 	}
 	return n, blocks, warned, nil
 }
+
+// inputError is a failure to read what is to be written, told apart from
+// the drive's errors.
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return "reading standard input: " + e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
