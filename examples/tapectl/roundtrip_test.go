@@ -78,7 +78,7 @@ func TestRoundTrip(t *testing.T) {
 
 	// A second file is appended after the first, whatever the position.
 	mustRun(t, dir, nil, "rewind", "0")
-	if got, want := mustRun(t, dir, strings.NewReader("second file\n"), "write", "0"), "wrote tape file 2 on TK0001L9: 12 bytes in 1 blocks\n"; got != want {
+	if got, want := mustRun(t, dir, strings.NewReader("second file\n"), "write", "0"), "wrote tape file 2 on TK0001L9: 12 bytes in 1 block\n"; got != want {
 		t.Errorf("second write: got %q, want %q", got, want)
 	}
 	if got := mustRun(t, dir, nil, "read", "0", "2"); got != "second file\n" {

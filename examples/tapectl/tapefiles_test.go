@@ -41,7 +41,7 @@ func TestCutShortFile(t *testing.T) {
 		t.Errorf("read of a cut-short file: %+v", r)
 	}
 	r = tapectl(t, dir, strings.NewReader("next"), "write", "0")
-	if r.code != 0 || r.stdout != "wrote tape file 2 on TK0001L9: 4 bytes in 1 blocks\n" || !strings.Contains(r.stderr, "tape file 1 on TK0001L9 had no closing filemark") {
+	if r.code != 0 || r.stdout != "wrote tape file 2 on TK0001L9: 4 bytes in 1 block\n" || !strings.Contains(r.stderr, "tape file 1 on TK0001L9 had no closing filemark") {
 		t.Errorf("write after a cut-short file: %+v", r)
 	}
 	for file, want := range map[string]string{"1": "partial", "2": "next"} {

@@ -86,13 +86,13 @@ func runWrite(ctx context.Context, e *env, args []string) (err error) {
 		// No filemark: a reader is warned that the file may be incomplete.
 		return fmt.Errorf("reading standard input after %d bytes: %w; tape file %d on %s is left incomplete, without its closing filemark", n, in.err, file, orUnknown(barcode))
 	case errors.Is(err, tape.ErrEndOfMedium):
-		return advise(err, "%s is full: tape file %d is incomplete, %d bytes in %d blocks were written; write the data to another cartridge", orUnknown(barcode), file, n, blocks)
+		return advise(err, "%s is full: tape file %d is incomplete, %d bytes in %s were written; write the data to another cartridge", orUnknown(barcode), file, n, count(blocks, "block"))
 	case blocks > 0 || tape.MayHaveWritten(err):
-		return fmt.Errorf("tape file %d on %s is incomplete, %d bytes in %d blocks were written: %w", file, orUnknown(barcode), n, blocks, explainDrive(drive, barcode, err))
+		return fmt.Errorf("tape file %d on %s is incomplete, %d bytes in %s were written: %w", file, orUnknown(barcode), n, count(blocks, "block"), explainDrive(drive, barcode, err))
 	default:
 		return explainDrive(drive, barcode, err)
 	}
-	fmt.Fprintf(e.stdout, "wrote tape file %d on %s: %d bytes in %d blocks\n", file, orUnknown(barcode), n, blocks)
+	fmt.Fprintf(e.stdout, "wrote tape file %d on %s: %d bytes in %s\n", file, orUnknown(barcode), n, count(blocks, "block"))
 	if warned {
 		fmt.Fprintf(e.stderr, "tapectl write: %s is past its early-warning point: write further files to another cartridge\n", orUnknown(barcode))
 	}
@@ -136,3 +136,11 @@ type inputError struct{ err error }
 
 func (e *inputError) Error() string { return "reading standard input: " + e.err.Error() }
 func (e *inputError) Unwrap() error { return e.err }
+
+// count writes n things, in the singular when there is one.
+func count(n int64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
