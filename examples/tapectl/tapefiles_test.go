@@ -109,3 +109,24 @@ func TestInputError(t *testing.T) {
 		t.Errorf("read of the incomplete file: %+v", r)
 	}
 }
+
+// TestInterruptWhileWaiting: an interrupt is seen even while the input
+// blocks, and the message says what is on tape.
+func TestInterruptWhileWaiting(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, nil, "load", "1", "0")
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte("not yet a block"))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel) // as SIGINT does
+	var stdout, stderr strings.Builder
+	code := run(ctx, []string{"-sim", dir, "write", "0"}, pr, &stdout, &stderr)
+	want := "tapectl write: interrupted while waiting for standard input: context canceled; nothing was written\n"
+	if code != 1 || stderr.String() != want || stdout.String() != "" {
+		t.Errorf("interrupted write: exit %d, stdout %q, stderr %q; want exit 1, stderr %q", code, stdout.String(), stderr.String(), want)
+	}
+	if st := mustRun(t, dir, nil, "status", "0"); !strings.Contains(st, "Flags:          BOT EOD\n") {
+		t.Errorf("status after the interrupted write:\n%s", st)
+	}
+}

@@ -83,8 +83,15 @@ func runWrite(ctx context.Context, e *env, args []string) (err error) {
 	switch {
 	case err == nil:
 	case errors.As(err, &in):
+		what := "reading standard input"
+		if errors.Is(in.err, context.Canceled) || errors.Is(in.err, context.DeadlineExceeded) {
+			what = "interrupted while waiting for standard input"
+		}
+		if blocks == 0 {
+			return fmt.Errorf("%s: %w; nothing was written", what, in.err)
+		}
 		// No filemark: a reader is warned that the file may be incomplete.
-		return fmt.Errorf("reading standard input after %d bytes: %w; tape file %d on %s is left incomplete, without its closing filemark", n, in.err, file, orUnknown(barcode))
+		return fmt.Errorf("%s after %d bytes: %w; tape file %d on %s is left incomplete, without its closing filemark", what, n, in.err, file, orUnknown(barcode))
 	case errors.Is(err, tape.ErrEndOfMedium):
 		return advise(err, "%s is full: tape file %d is incomplete, %d bytes in %s were written; write the data to another cartridge", orUnknown(barcode), file, n, count(blocks, "block"))
 	case blocks > 0 || tape.MayHaveWritten(err):
@@ -101,25 +108,66 @@ func runWrite(ctx context.Context, e *env, args []string) (err error) {
 
 // writeFile copies r to d in blocks of bs bytes (the last one shorter), then
 // writes a synchronising filemark: only then is the data on the medium, so
-// only then does it report success. Memory stays one block whatever r holds.
+// only then does it report success.
+//
+// The input is read on its own goroutine, one block ahead: a slow input and
+// the drive work at the same time, and an interrupt is seen even while the
+// input blocks (a terminal, a stalled pipe). Two buffers go round, so memory
+// stays two blocks whatever r holds.
 func writeFile(ctx context.Context, d tape.Drive, r io.Reader, bs int) (n, blocks int64, warned bool, err error) {
-	buf := make([]byte, bs)
+	type chunk struct {
+		buf []byte
+		err error
+	}
+	full := make(chan chunk)
+	free := make(chan []byte, 2)
+	free <- make([]byte, bs)
+	free <- make([]byte, bs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-done:
+				return
+			}
+			k, err := io.ReadFull(r, buf)
+			select {
+			case full <- chunk{buf[:k], err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	for {
-		k, rerr := io.ReadFull(r, buf)
-		if k > 0 {
-			werr := d.Write(ctx, buf[:k])
+		var c chunk
+		select {
+		case c = <-full:
+		case <-ctx.Done():
+			// Waiting for input, not for the drive: the tape holds exactly
+			// what was acknowledged.
+			return n, blocks, warned, &inputError{ctx.Err()}
+		}
+		if len(c.buf) > 0 {
+			werr := d.Write(ctx, c.buf)
 			if werr != nil && !errors.Is(werr, tape.ErrEarlyWarning) {
 				return n, blocks, warned, werr
 			}
 			warned = warned || werr != nil
-			n, blocks = n+int64(k), blocks+1
+			n, blocks = n+int64(len(c.buf)), blocks+1
 		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+		if c.err == io.EOF || c.err == io.ErrUnexpectedEOF {
 			break
 		}
-		if rerr != nil {
-			return n, blocks, warned, &inputError{rerr}
+		if c.err != nil {
+			return n, blocks, warned, &inputError{c.err}
 		}
+		free <- c.buf[:cap(c.buf)]
 	}
 	if err := d.WriteFilemarks(ctx, 1, true); err != nil {
 		if !errors.Is(err, tape.ErrEarlyWarning) {
@@ -130,8 +178,9 @@ func writeFile(ctx context.Context, d tape.Drive, r io.Reader, bs int) (n, block
 	return n, blocks, warned, nil
 }
 
-// inputError is a failure to read what is to be written, told apart from
-// the drive's errors.
+// inputError is a failure, or an interrupt, while waiting for what is to be
+// written: unlike the drive's errors, it leaves no doubt about what is on
+// tape.
 type inputError struct{ err error }
 
 func (e *inputError) Error() string { return "reading standard input: " + e.err.Error() }
