@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 )
 
 // env is what a command gets: its streams and the global flags.
@@ -19,6 +21,16 @@ type env struct {
 	stdout, stderr io.Writer
 	// simDir is the directory of a simulated library (-sim).
 	simDir string
+	// simSpeed is -sim-speed: 0 runs the simulator in virtual time, N > 0
+	// on the real clock N times faster than library time.
+	simSpeed float64
+}
+
+// globalFlags defines the flags that come before the command, so run and
+// help describe the same set.
+func globalFlags(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&e.simDir, "sim", "", "directory of a simulated library (created on first use)")
+	fs.Float64Var(&e.simSpeed, "sim-speed", 0, "simulated time: 0 = virtual, instant; N > 0 = real clock, N times faster than the library")
 }
 
 type command struct {
@@ -61,12 +73,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("tapectl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&e.simDir, "sim", "", "directory of a simulated library (created on first use)")
+	globalFlags(fs, e)
 	fs.Usage = func() { printUsage(stderr, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	if !(e.simSpeed >= 0) || math.IsInf(e.simSpeed, 1) { // also rejects NaN
+		fmt.Fprintf(stderr, "tapectl: -sim-speed %v: want 0 (virtual time) or a positive speed-up\n", e.simSpeed)
 		return 2
 	}
 	if fs.NArg() == 0 {
@@ -92,15 +108,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func printUsage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: tapectl [global flags] COMMAND [args]\n\ncommands:\n")
+	fmt.Fprintf(w, "usage: tapectl [global flags] COMMAND [args]\n\n"+
+		"Slots and I/E ports are numbered from 1 and drives from 0, as mtx does;\n"+
+		"tape files are numbered from 1 (file 1 is the first file on the tape).\n\ncommands:\n")
 	names := make([]string, 0, len(commands))
-	for n := range commands {
+	width := 0
+	for n, c := range commands {
 		names = append(names, n)
+		width = max(width, len(n)+1+len(c.usage))
 	}
 	sort.Strings(names)
 	for _, n := range names {
 		c := commands[n]
-		fmt.Fprintf(w, "  %-10s %s\n  %-10s   %s\n", c.name, c.usage, "", c.summary)
+		fmt.Fprintf(w, "  %-*s  %s\n", width, strings.TrimSpace(c.name+" "+c.usage), c.summary)
 	}
 	fmt.Fprintf(w, "\nglobal flags:\n")
 	fs.PrintDefaults()
@@ -109,7 +129,8 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 func init() {
 	register(&command{name: "help", summary: "list the commands", run: func(ctx context.Context, e *env, args []string) error {
 		fs := flag.NewFlagSet("tapectl", flag.ContinueOnError)
-		fs.String("sim", "", "directory of a simulated library (created on first use)")
+		globalFlags(fs, &env{})
+		fs.SetOutput(e.stdout)
 		printUsage(e.stdout, fs)
 		return nil
 	}})

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tapekit/tapekit/simulator"
+)
+
+// TestBadInput runs each mistake an operator can make on a library that a
+// setup prepared, and checks the exit status, the message, and that no
+// cartridge was lost or duplicated.
+func TestBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup [][]string // tapectl invocations that must succeed first
+		args  []string
+		stdin string
+		code  int
+		msg   string // a substring of standard error
+	}{
+		{name: "no library", args: []string{"inventory"}, code: 2, msg: "use -sim DIR"},
+		{name: "slot not a number", args: []string{"load", "x", "0"}, code: 2, msg: `slot "x" is not a number`},
+		{name: "drive not a number", args: []string{"load", "1", "zero"}, code: 2, msg: `drive "zero" is not a number`},
+		{name: "missing drive", args: []string{"load", "1"}, code: 2, msg: "usage: tapectl load SLOT DRIVE"},
+		{name: "extra argument", args: []string{"rewind", "0", "1"}, code: 2, msg: "too many arguments: 1"},
+		{name: "unknown flag", args: []string{"status", "0", "-xml"}, code: 2, msg: "flag provided but not defined: -xml"},
+		{name: "unknown slot", args: []string{"load", "25", "0"}, code: 1, msg: "no slot 25: the library has slots 1 to 20"},
+		{name: "slot 0", args: []string{"load", "0", "0"}, code: 1, msg: "no slot 0: the library has slots 1 to 20"},
+		{name: "negative slot", args: []string{"load", "-1", "0"}, code: 1, msg: "no slot -1"},
+		{name: "unknown drive", args: []string{"load", "1", "4"}, code: 1, msg: "no drive 4: the library has drives 0 to 3"},
+		{name: "status of unknown drive", args: []string{"status", "7"}, code: 1, msg: "no drive 7"},
+		{name: "load from empty slot", args: []string{"load", "17", "0"}, code: 1, msg: "slot 17 is empty"},
+		{name: "load into full drive", setup: [][]string{{"load", "1", "0"}}, args: []string{"load", "2", "0"}, code: 1,
+			msg: "drive 0 already holds TK0001L9: unload it first (tapectl unload 0)"},
+		{name: "unload to full slot", setup: [][]string{{"load", "1", "0"}}, args: []string{"unload", "0", "2"}, code: 1,
+			msg: "slot 2 already holds TK0002L9"},
+		{name: "unload to unknown slot", setup: [][]string{{"load", "1", "0"}}, args: []string{"unload", "0", "21"}, code: 1,
+			msg: "no slot 21"},
+		{name: "unload empty drive", args: []string{"unload", "1"}, code: 1, msg: "drive 1 is empty: there is nothing to unload"},
+		{name: "read without cartridge", args: []string{"read", "0", "1"}, code: 1,
+			msg: "drive 0 is empty: load a cartridge first (tapectl load SLOT 0)"},
+		{name: "write without cartridge", args: []string{"write", "2"}, stdin: "data", code: 1,
+			msg: "drive 2 is empty: load a cartridge first (tapectl load SLOT 2)"},
+		{name: "rewind without cartridge", args: []string{"rewind", "3"}, code: 1, msg: "drive 3 is empty"},
+		{name: "read file 0", setup: [][]string{{"load", "1", "0"}}, args: []string{"read", "0", "0"}, code: 2,
+			msg: "tape files are numbered from 1"},
+		{name: "read from blank tape", setup: [][]string{{"load", "1", "0"}}, args: []string{"read", "0", "1"}, code: 1,
+			msg: "there is no tape file 1: TK0001L9 in drive 0 is empty"},
+		{name: "block too large", setup: [][]string{{"load", "1", "0"}}, args: []string{"write", "-b", "16M", "0"}, stdin: "data", code: 2,
+			msg: "drive 0 takes blocks of at most 8388608 bytes"},
+		{name: "bad block size", setup: [][]string{{"load", "1", "0"}}, args: []string{"write", "-b", "lots", "0"}, code: 2,
+			msg: "want a positive size"},
+		{name: "write to cleaning cartridge", setup: [][]string{{"load", "20", "0"}}, args: []string{"write", "0"}, stdin: "data", code: 1,
+			msg: "drive 0 is not ready"},
+		{name: "negative speed", args: []string{"-sim-speed", "-2", "inventory"}, code: 2, msg: "-sim-speed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, s := range tc.setup {
+				mustRun(t, dir, nil, s...)
+			}
+			libDir := dir
+			if tc.name == "no library" {
+				libDir = ""
+			}
+			r := tapectl(t, libDir, strings.NewReader(tc.stdin), tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.msg) {
+				t.Errorf("tapectl %s: exit %d, stderr %q; want exit %d and %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.code, tc.msg)
+			}
+			if r.stdout != "" {
+				t.Errorf("a failed command wrote to standard output: %q", r.stdout)
+			}
+			checkCartridges(t, dir, defaultBarcodes())
+		})
+	}
+}
+
+func TestWriteProtected(t *testing.T) {
+	dir := t.TempDir()
+	cfg := simulator.DefaultConfig()
+	cfg.Cartridges = append(cfg.Cartridges, simulator.CartridgeConfig{Barcode: "WP0001L9", Slot: 18, WriteProtected: true})
+	lib, err := simulator.Open(dir, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, dir, nil, "load", "18", "1")
+	r := tapectl(t, dir, strings.NewReader("precious data"), "write", "1")
+	want := "cartridge WP0001L9 in drive 1 is write protected: nothing was written; write to another cartridge"
+	if r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("write to a write-protected cartridge: exit %d, stderr %q; want exit 1 and %q", r.code, r.stderr, want)
+	}
+	if st := mustRun(t, dir, nil, "status", "1"); !strings.Contains(st, "Flags:          BOT EOD WP\n") {
+		t.Errorf("status of the write-protected, still blank cartridge:\n%s", st)
+	}
+	mustRun(t, dir, nil, "unload", "1")
+	checkCartridges(t, dir, append(defaultBarcodes(), "WP0001L9"))
+}
+
+func TestCorruptState(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, nil, "inventory")
+	garbage := []byte("{this is not a library")
+	path := filepath.Join(dir, "library.json")
+	if err := os.WriteFile(path, garbage, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"inventory"}, {"load", "1", "0"}, {"status", "0", "-json"}} {
+		r := tapectl(t, dir, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "cannot be read, and was left as it is") || !strings.Contains(r.stderr, "corrupt state directory") {
+			t.Errorf("tapectl %s on a corrupt library: exit %d, stderr %q", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, garbage) {
+		t.Errorf("library.json after failed opens = %q, %v; want it untouched", got, err)
+	}
+}
+
+func TestLibraryInUse(t *testing.T) {
+	dir := t.TempDir()
+	lib, err := simulator.Open(dir, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := tapectl(t, dir, nil, "load", "1", "0")
+	lib.Close()
+	if r.code != 1 || !strings.Contains(r.stderr, "is in use by another process") {
+		t.Errorf("load on a library in use: exit %d, stderr %q", r.code, r.stderr)
+	}
+	checkCartridges(t, dir, defaultBarcodes())
+}

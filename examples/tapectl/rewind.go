@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"flag"
+)
+
+func init() {
+	register(&command{
+		name:    "rewind",
+		usage:   "DRIVE",
+		summary: "rewind the tape in DRIVE (mt rewind)",
+		run:     runRewind,
+	})
+}
+
+func runRewind(ctx context.Context, e *env, args []string) (err error) {
+	args, err = parseArgs(flag.NewFlagSet("rewind", flag.ContinueOnError), args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(args, 1, 1); err != nil {
+		return err
+	}
+	drive, err := number("drive", args[0])
+	if err != nil {
+		return err
+	}
+	lib, err := openLibrary(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer closeLibrary(lib, &err)
+	d, el, err := lib.openDrive(ctx, drive)
+	if err != nil {
+		return err
+	}
+	if err := d.Rewind(ctx); err != nil {
+		return explainDrive(drive, el.Barcode, err)
+	}
+	return nil
+}
