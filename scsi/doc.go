@@ -37,8 +37,8 @@
 //
 // CDB builders (Inquiry, ModeSense10, Read6, Space16, Locate16, ReadPosition,
 // …) return the exact bytes of the command; response parsers (ParseInquiry,
-// ParseModeParameters10, ParseReadPosition…, ParseLogPage, ParseAttributes,
-// ParseRAOList, …) decode what the device returns.
+// ParseModeParameters10, ParseReadPositionLong, ParseLogPage,
+// ParseAttributes, …) decode what the device returns.
 //
 // # TapeAlert and log pages
 //

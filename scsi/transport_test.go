@@ -20,7 +20,7 @@ func (s scripted) Do(ctx context.Context, cmd *scsi.Command) (scsi.Result, error
 	if !ok {
 		return scsi.Result{}, fmt.Errorf("unexpected CDB % x", cmd.CDB)
 	}
-	if cmd.Direction == scsi.DirIn {
+	if cmd.Direction == scsi.DirIn && res.Status == scsi.StatusGood {
 		// The canned data travels in Sense's place for GOOD results.
 		n := copy(cmd.Data, res.Sense)
 		res = scsi.Result{Status: res.Status, Residual: len(cmd.Data) - n}
