@@ -1,0 +1,74 @@
+package ssc_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tapekit/tapekit/simulator"
+	"github.com/tapekit/tapekit/tape"
+	"github.com/tapekit/tapekit/tape/ssc"
+	"github.com/tapekit/tapekit/tape/tapetest"
+)
+
+// smallLTO9 is a 4 MB LTO-9 cartridge, so the suite reaches early warning
+// and the end of the medium in a few dozen blocks.
+var smallLTO9 = func() *simulator.MediaType {
+	m := *simulator.LTO9
+	m.Name, m.Suffix = "LTO-9-SMALL", "S9"
+	m.Capacity, m.EarlyWarning = 4<<20, 1<<20
+	return &m
+}()
+
+func library(t *testing.T) *simulator.Library {
+	l, err := simulator.New(&simulator.Config{
+		Media:  []*simulator.MediaType{smallLTO9},
+		Drives: []simulator.DriveConfig{{Product: "ULT3580-TD9", Serial: "SSC0001"}},
+		Slots:  4,
+		Cartridges: []simulator.CartridgeConfig{
+			{Barcode: "SCR001L9", Slot: 1},
+			{Barcode: "WRP001L9", Slot: 2, WriteProtected: true},
+			{Barcode: "SML001S9", Slot: 3},
+		},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// sscDrive returns the SSC driver talking to the simulator's SCSI target
+// for a drive holding the cartridge of slot n.
+func sscDrive(t *testing.T, slot int) func(context.Context) (tape.Drive, error) {
+	return func(ctx context.Context) (tape.Drive, error) {
+		l := library(t)
+		if err := l.Changer().Move(ctx, l.SlotAddress(slot), l.DriveAddress(0)); err != nil {
+			return nil, err
+		}
+		target, err := l.DriveTarget(0)
+		if err != nil {
+			return nil, err
+		}
+		return ssc.New(target, nil), nil
+	}
+}
+
+// TestSCSIDriveConformance runs the tapetest suite on "SSC driver →
+// simulator SCSI target": every CDB the driver builds is answered by the
+// target's own encoding of the standard, and every response parsed back.
+func TestSCSIDriveConformance(t *testing.T) {
+	err := tapetest.TestDrive(context.Background(), tapetest.Config{
+		New:            sscDrive(t, 1),
+		WriteProtected: sscDrive(t, 2),
+		Small:          sscDrive(t, 3),
+		SmallLimit:     8 << 20,
+		Report: func(check string, err error) {
+			if err != nil {
+				t.Logf("%s: %v", check, err)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
