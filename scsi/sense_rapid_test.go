@@ -129,7 +129,7 @@ func TestDecodeSenseRoundTrip(t *testing.T) {
 // bytes 2-4 gives back the count for the whole range.
 func TestSpace6Count(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.Int64Range(-(1 << 23), 1<<23-1).Draw(t, "count")
+		n := rapid.Int64Range(-(1<<23), 1<<23-1).Draw(t, "count")
 		cdb, err := scsi.Space6(scsi.SpaceBlocks, n)
 		if err != nil {
 			t.Fatal(err)
