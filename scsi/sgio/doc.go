@@ -19,7 +19,7 @@
 // returned.
 //
 // SG_IO cannot be interrupted: a context cancelled while a command runs
-// takes effect when the command ends. Open therefore bounds each command by
+// takes effect when the command ends. Do therefore bounds each command by
 // its own timeout and by the context's deadline, whichever is sooner.
 //
 // On systems other than Linux, Open returns an error wrapping
