@@ -184,3 +184,47 @@ func FuzzDriveTarget(f *testing.F) {
 		}
 	})
 }
+
+// FuzzChangerTarget sends arbitrary CDBs to the SMC target: it answers
+// every one with a status, never panics, and never loses a cartridge.
+func FuzzChangerTarget(f *testing.F) {
+	f.Add([]byte{0xB8, 0x12, 0x03, 0xE8, 0x00, 0x05, 0x01, 0x00, 0x04, 0x00, 0x00, 0x00}, 1024)
+	f.Add([]byte{0xA5, 0x00, 0x00, 0x01, 0x03, 0xE8, 0x01, 0xF4, 0x00, 0x00, 0x00, 0x00}, 0)
+	f.Add([]byte{0x1A, 0x08, 0x1D, 0x00, 0xFF, 0x00}, 255)
+	f.Fuzz(func(t *testing.T, c []byte, n int) {
+		l, err := simulator.New(testConfig(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		tg, _ := l.ChangerTarget()
+		n = min(max(n, 0), 1<<16)
+		for range 2 {
+			res, err := tg.Do(context.Background(), &scsi.Command{CDB: c, Direction: scsi.DirIn, Data: make([]byte, n)})
+			if err != nil {
+				t.Fatalf("Do: %v", err)
+			}
+			if res.Residual < 0 || res.Residual > n {
+				t.Fatalf("residual %d of %d", res.Residual, n)
+			}
+			if res.Status == scsi.StatusCheckCondition {
+				if _, err := scsi.DecodeSense(res.Sense); err != nil {
+					t.Fatalf("undecodable sense: %v", err)
+				}
+			}
+		}
+		inv, err := l.Changer().Inventory(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := 0
+		for _, e := range inv {
+			if e.Full {
+				full++
+			}
+		}
+		if full != len(testConfig().Cartridges) {
+			t.Fatalf("%d cartridges in the library, want %d", full, len(testConfig().Cartridges))
+		}
+	})
+}

@@ -1,8 +1,23 @@
-// Package smc holds the byte-level half of a SCSI Media Changer (SMC-3)
-// driver: the CDBs a changer driver sends and parsers for what a library
-// answers. It has no transport: a caller sends the CDBs (over Linux SG_IO,
-// to the simulator's SCSI target, or anything else) and hands the response
-// bytes back here.
+// Package smc drives SCSI media changers (SMC-3): Changer is a
+// changer.Changer over any scsi.Transport (Linux SG_IO in package
+// scsi/sgio, the simulator's ChangerTarget, or a test script), built on the
+// CDB builders and response parsers below.
+//
+// # The driver
+//
+// New returns a Changer that sends nothing until it is used. Inventory
+// reads the Element Address Assignment page once, then READ ELEMENT STATUS
+// one element type at a time, in pages of Options.PageSize elements, with
+// volume tags and (for drives) device identifiers, so each drive element
+// carries its drive's serial number. It cross-checks every page against the
+// address ranges, grows the allocation when a library has more to say, and
+// falls back when a library rejects the DVCID or VOLTAG bit. Move sends
+// MOVE MEDIUM through the first transport element; Reinventory sends
+// INITIALIZE ELEMENT STATUS with a long timeout. Commands run one at a
+// time, and UNIT ATTENTION and "becoming ready" are retried a bounded
+// number of times. Failures match the changer sentinels (05/3B/0E source
+// empty, 05/3B/0D destination full, 05/30/xx incompatible medium, 04/xx
+// robot failure, …) and the *scsi.SenseError behind them.
 //
 // # Commands
 //
