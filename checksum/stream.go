@@ -6,6 +6,13 @@ import (
 	"io"
 )
 
+var (
+	_ io.Writer = (*Set)(nil)
+	_ io.Reader = (*Reader)(nil)
+	_ io.Writer = (*Writer)(nil)
+	_ io.Reader = (*VerifyingReader)(nil)
+)
+
 // Reader passes reads through from an underlying reader and hashes every
 // byte it returns into a Set, for checksumming on the way in (ingest into
 // the cache, reads from tape).
