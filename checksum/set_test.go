@@ -3,7 +3,9 @@ package checksum_test
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tapekit/tapekit/checksum"
@@ -110,4 +112,28 @@ func TestSetDuplicatesAndClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+}
+
+// TestAbandonedSetStopsWorkers checks the safety net: a Set dropped without
+// Close must not leak its worker goroutines.
+func TestAbandonedSetStopsWorkers(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		s, err := checksum.NewSet([]string{"md5", "sha1", "sha256", "crc32c"}, &checksum.SetOptions{Workers: 4, MinParallel: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Write([]byte("abandoned"))
+	}()
+	if runtime.NumGoroutine() < before+3 {
+		t.Fatalf("expected 3 worker goroutines, have %d more than before", runtime.NumGoroutine()-before)
+	}
+	for range 100 {
+		runtime.GC()
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines still running after the Set became unreachable", runtime.NumGoroutine()-before)
 }
