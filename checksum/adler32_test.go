@@ -35,7 +35,27 @@ func data() *rapid.Generator[[]byte] {
 	)
 }
 
-func TestAdler32MatchesStdlib(t *testing.T) {
+// bothPaths runs test once with the CPU's fastest Adler-32 kernel and once
+// with the pure-Go code, so a machine with AVX2 checks both.
+func bothPaths(t *testing.T, test func(t *testing.T)) {
+	orig := *checksum.UseAVX2
+	defer func() { *checksum.UseAVX2 = orig }()
+	t.Run("avx2", func(t *testing.T) {
+		if !orig {
+			t.Skip("CPU without AVX2 (or purego build): only the pure-Go path runs")
+		}
+		*checksum.UseAVX2 = true
+		test(t)
+	})
+	t.Run("generic", func(t *testing.T) {
+		*checksum.UseAVX2 = false
+		test(t)
+	})
+}
+
+func TestAdler32MatchesStdlib(t *testing.T) { bothPaths(t, testAdler32MatchesStdlib) }
+
+func testAdler32MatchesStdlib(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		p := data().Draw(t, "p")
 		splits := rapid.SliceOfN(rapid.IntRange(0, len(p)), 0, 5).Draw(t, "splits")
@@ -68,7 +88,9 @@ func TestAdler32MatchesStdlib(t *testing.T) {
 
 // TestAdler32Large covers the 1 MiB reduction block and lengths beyond the
 // modulus, with the all-0xff input that maximises every intermediate sum.
-func TestAdler32Large(t *testing.T) {
+func TestAdler32Large(t *testing.T) { bothPaths(t, testAdler32Large) }
+
+func testAdler32Large(t *testing.T) {
 	for _, n := range []int{65521, 1<<20 - 1, 1 << 20, 1<<20 + 129, 3<<20 + 77} {
 		p := make([]byte, n)
 		for i := range p {

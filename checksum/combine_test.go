@@ -17,7 +17,9 @@ func sumOf(t interface{ Fatal(...any) }, alg string, p []byte) checksum.Value {
 	return checksum.Value{Algorithm: alg, Bytes: h.Sum(nil)}
 }
 
-func TestCombine(t *testing.T) {
+func TestCombine(t *testing.T) { bothPaths(t, testCombine) }
+
+func testCombine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		alg := rapid.SampledFrom([]string{"adler32", "adler32z", "crc32", "crc32c"}).Draw(t, "alg")
 		a := data().Draw(t, "a")
