@@ -131,10 +131,13 @@ func TestAbandonedSetStopsWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Write([]byte("abandoned"))
+		// Count while the Set is still reachable: a GC from here on may
+		// already run its cleanup.
+		if n := workerGoroutines(); n < 3 {
+			t.Fatalf("%d worker goroutines, want at least the Set's 3", n)
+		}
+		runtime.KeepAlive(s)
 	}()
-	if n := workerGoroutines(); n < 3 {
-		t.Fatalf("%d worker goroutines, want at least the abandoned Set's 3", n)
-	}
 	for range 200 {
 		runtime.GC()
 		if workerGoroutines() == 0 {
