@@ -19,7 +19,9 @@ import (
 // WRITE(6), WRITE FILEMARKS(6), SPACE(6/16), LOCATE(10/16), READ POSITION
 // (short, long, extended), REWIND, LOAD UNLOAD, ERASE, LOG SENSE (supported
 // pages, write and read error counters, TapeAlert), PREVENT ALLOW MEDIUM
-// REMOVAL and READ ATTRIBUTE (cartridge memory), in variable-block mode,
+// REMOVAL, READ ATTRIBUTE (cartridge memory) and GENERATE/RECEIVE
+// RECOMMENDED ACCESS ORDER (computed from the simulated geometry), in
+// variable-block mode,
 // with the sense data of real drives: a UNIT ATTENTION 29/00 after power-on
 // and 28/00 after a cartridge is loaded, filemark, EOM and ILI bits, and
 // the INFORMATION field holding the residue.
@@ -27,6 +29,7 @@ type DriveTarget struct {
 	d       *Drive
 	last    []byte // sense of the last CHECK CONDITION, for REQUEST SENSE
 	prevent bool
+	rao     []scsi.UDS // the last recommended access order generated
 }
 
 var _ scsi.Transport = (*DriveTarget)(nil)
@@ -68,7 +71,13 @@ const (
 	opReadAttribute   = 0x8C
 	opSpace16         = 0x91
 	opLocate16        = 0x92
+	opMaintenanceIn   = 0xA3
+	opMaintenanceOut  = 0xA4
 )
+
+// raoMaxSegments is the most segments one GENERATE RAO takes, as the UDS
+// limits page reports it.
+const raoMaxSegments = 2000
 
 // senseData is fixed-format sense (response code 0x70) as a target builds
 // it.
@@ -378,6 +387,15 @@ func (t *DriveTarget) exec(ctx context.Context, cmd *scsi.Command) (scsi.Result,
 
 	case opReadAttribute:
 		return t.readAttribute(ctx, cmd)
+
+	case opMaintenanceOut, opMaintenanceIn:
+		if len(c) < 12 || c[1]&0x1F != scsi.ServiceActionRAO {
+			break
+		}
+		if c[0] == opMaintenanceOut {
+			return t.generateRAO(ctx, cmd)
+		}
+		return t.receiveRAO(cmd)
 	}
 	return t.check(cmd, senseData{key: 0x05, asc: 0x20}, len(cmd.Data)), nil // invalid command operation code
 }
@@ -638,4 +656,48 @@ func (t *DriveTarget) readAttribute(ctx context.Context, cmd *scsi.Command) (scs
 	attr(0x0806, 0x01, padded(st.Barcode, 32))                                       // barcode
 	b := binary.BigEndian.AppendUint32(nil, uint32(len(attrs)))
 	return t.dataIn(cmd, append(b, attrs...)), nil
+}
+
+// generateRAO orders the segments of a GENERATE RECOMMENDED ACCESS ORDER
+// parameter list with the drive's RecommendedAccessOrder.
+func (t *DriveTarget) generateRAO(ctx context.Context, cmd *scsi.Command) (scsi.Result, error) {
+	c := cmd.CDB
+	n := int(binary.BigEndian.Uint32(c[6:10]))
+	if c[2]&0x07 != scsi.RAOProcessGenerate || n > len(cmd.Data) {
+		return t.fail(cmd, errInvalidCDB, false, 0)
+	}
+	uds, err := scsi.ParseRAOParams(cmd.Data[:n])
+	if err != nil || len(uds) > raoMaxSegments {
+		return t.check(cmd, senseData{key: 0x05, asc: 0x26}, 0), nil // invalid field in parameter list
+	}
+	segs := make([]tape.Segment, len(uds))
+	for i, u := range uds {
+		segs[i] = tape.Segment{ID: uint64(i), Partition: int(u.Partition), FirstBlock: int64(u.Begin), LastBlock: int64(u.End)}
+		if u.Begin > 1<<62 || u.End > 1<<62 {
+			return t.check(cmd, senseData{key: 0x05, asc: 0x26}, 0), nil
+		}
+	}
+	order, err := t.d.RecommendedAccessOrder(ctx, segs)
+	if err != nil {
+		return t.fail(cmd, err, false, 0)
+	}
+	t.rao = t.rao[:0]
+	for _, g := range order {
+		t.rao = append(t.rao, uds[g.ID])
+	}
+	return good(len(cmd.Data) - n), nil
+}
+
+// receiveRAO returns the UDS limits, or the order the last GENERATE made.
+func (t *DriveTarget) receiveRAO(cmd *scsi.Command) (scsi.Result, error) {
+	c := cmd.CDB
+	if c[1]&0x80 != 0 {
+		return t.dataIn(cmd, []byte{raoMaxSegments >> 8, raoMaxSegments & 0xFF, 0, 0}), nil
+	}
+	if binary.BigEndian.Uint32(c[2:6]) != 0 {
+		return t.fail(cmd, errInvalidCDB, false, len(cmd.Data)) // list offsets are not offered
+	}
+	list, _ := scsi.AppendRAOParams(nil, t.rao)
+	list[0] = scsi.RAOProcessGenerate
+	return t.dataIn(cmd, list), nil
 }

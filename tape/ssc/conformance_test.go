@@ -72,3 +72,39 @@ func TestSCSIDriveConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSCSIRecommendedAccessOrder: the SSC driver's RAO through the
+// simulator's target gives the simulator's own order.
+func TestSCSIRecommendedAccessOrder(t *testing.T) {
+	ctx := context.Background()
+	l := library(t)
+	if err := l.FillSynthetic("SCR001L9", 50, 1<<20, 1<<16); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Changer().Move(ctx, l.SlotAddress(1), l.DriveAddress(0)); err != nil {
+		t.Fatal(err)
+	}
+	target, _ := l.DriveTarget(0)
+	d := ssc.New(target, nil)
+	native, _ := l.Drive(0)
+	var segs []tape.Segment
+	for i, f := range []int64{40, 3, 17, 29, 8} {
+		segs = append(segs, tape.Segment{ID: uint64(100 + i), FirstBlock: f * 17, LastBlock: f*17 + 3})
+	}
+	got, err := d.RecommendedAccessOrder(ctx, segs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := native.RecommendedAccessOrder(ctx, segs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d segments, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("order through SCSI %v, native %v", got, want)
+		}
+	}
+}
