@@ -33,6 +33,7 @@
 //
 // Drive implements tape.TapeAlertReader (LOG SENSE page 2Eh), tape.Eraser
 // and tape.FileLocator (LOCATE(16) to a file, falling back to locating the
-// partition and spacing over filemarks on drives that reject it). It does
-// not implement tape.RAOer.
+// partition and spacing over filemarks on drives that reject it) and
+// tape.RAOer (GENERATE and RECEIVE RECOMMENDED ACCESS ORDER; a drive
+// without it gives an error wrapping errors.ErrUnsupported).
 package ssc
