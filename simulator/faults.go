@@ -6,21 +6,28 @@ import (
 	"github.com/tapekit/tapekit/changer"
 )
 
-// exclusive runs fn with the whole library stopped: no move and no drive
-// operation runs meanwhile. Fault injection and operator actions use it.
-func (l *Library) exclusive(fn func() error) error {
+// stopAll waits for the robot and every drive to finish what they are
+// doing and holds them, taking the locks in the order every path follows
+// (robot, drives, library); the returned func releases them.
+func (l *Library) stopAll() (release func()) {
 	l.robot.Lock()
-	defer l.robot.Unlock()
 	for _, d := range l.drives {
 		d.op.Lock()
 	}
-	defer func() {
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
 		for _, d := range l.drives {
 			d.op.Unlock()
 		}
-	}()
-	l.mu.Lock()
-	defer l.mu.Unlock()
+		l.robot.Unlock()
+	}
+}
+
+// exclusive runs fn with the whole library stopped: no move and no drive
+// operation runs meanwhile. Fault injection and operator actions use it.
+func (l *Library) exclusive(fn func() error) error {
+	defer l.stopAll()()
 	if l.closed {
 		return ErrClosed
 	}

@@ -255,16 +255,7 @@ func (l *Library) Cartridges() []CartridgeInfo {
 // Close flushes every drive's buffer (a powered drive writes its buffer out
 // on its own), saves the state of a directory library and releases it.
 func (l *Library) Close() error {
-	for _, d := range l.drives {
-		d.op.Lock()
-	}
-	defer func() {
-		for _, d := range l.drives {
-			d.op.Unlock()
-		}
-	}()
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	defer l.stopAll()()
 	if l.closed {
 		return nil
 	}
