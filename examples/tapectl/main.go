@@ -24,6 +24,17 @@ type env struct {
 	// simSpeed is -sim-speed: 0 runs the simulator in virtual time, N > 0
 	// on the real clock N times faster than library time.
 	simSpeed float64
+	// device is -f: the tape drive commands use (device.go).
+	device string
+	// changer is -changer DRIVER:DEVICE: the library's changer.
+	changer string
+	// mtxPath is -mtx: the mtx program of the mtx changer driver.
+	mtxPath string
+	// sysfs is -sysfs: where devices are discovered (/dev/nstN to /dev/sgN,
+	// drive serial numbers).
+	sysfs string
+	// verbose is -v: log every SCSI command and mtx run to standard error.
+	verbose bool
 }
 
 // globalFlags defines the flags that come before the command, so run and
@@ -31,6 +42,11 @@ type env struct {
 func globalFlags(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&e.simDir, "sim", "", "directory of a simulated library (created on first use)")
 	fs.Float64Var(&e.simSpeed, "sim-speed", 0, "simulated time: 0 = virtual, instant; N > 0 = real clock, N times faster than the library")
+	fs.StringVar(&e.device, "f", "", "tape drive `DEVICE`: /dev/sgN, /dev/nstN (mapped to its sg node), or sim-sg:DIR:N (drive N of a simulated library, through its SCSI target)")
+	fs.StringVar(&e.changer, "changer", "", "the library's changer, `DRIVER:DEVICE`: sg:/dev/sgN (SCSI), mtx:/dev/sgN (the mtx program), or sim-sg:DIR (a simulated library, through its SCSI target)")
+	fs.StringVar(&e.mtxPath, "mtx", "mtx", "the mtx `program` for -changer mtx:DEVICE, a path or a name looked up in $PATH")
+	fs.StringVar(&e.sysfs, "sysfs", "/sys", "root of the sysfs `tree` that maps device nodes and drive serial numbers")
+	fs.BoolVar(&e.verbose, "v", false, "log every SCSI command and mtx run to standard error")
 }
 
 type command struct {
@@ -83,6 +99,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if !(e.simSpeed >= 0) || math.IsInf(e.simSpeed, 1) { // also rejects NaN
 		fmt.Fprintf(stderr, "tapectl: -sim-speed %v: want 0 (virtual time) or a positive speed-up\n", e.simSpeed)
+		return 2
+	}
+	if err := checkDeviceFlags(e); err != nil {
+		fmt.Fprintf(stderr, "tapectl: %v\n", err)
 		return 2
 	}
 	if fs.NArg() == 0 {
