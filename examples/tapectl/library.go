@@ -215,7 +215,12 @@ func (l *library) openSCSIDrive(ctx context.Context, n int, el changer.Element) 
 	if err != nil {
 		return nil, err
 	}
-	return ssc.New(t, &ssc.Options{Logger: l.host.log}), nil
+	return newSSCDrive(t, l.host), nil
+}
+
+// newSSCDrive returns the SSC driver over t; closing it closes t.
+func newSSCDrive(t scsi.Transport, h *host) *ssc.Drive {
+	return ssc.New(t, &ssc.Options{Logger: h.log})
 }
 
 // driveNumber resolves the drive a command names: n itself, or for
