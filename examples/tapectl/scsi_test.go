@@ -25,7 +25,9 @@ func scsiDrive(dir string, n int) []string {
 	return []string{"-f", fmt.Sprintf("%s:%s:%d", simSG, dir, n)}
 }
 
-func with(flags []string, args ...string) []string { return append(append([]string{}, flags...), args...) }
+func with(flags []string, args ...string) []string {
+	return append(append([]string{}, flags...), args...)
+}
 
 // TestSCSIInventory checks that the library read through SMC is the
 // library the native driver reports: same elements, addresses, barcodes,
