@@ -17,8 +17,8 @@ import (
 func init() {
 	register(&command{
 		name:    "test",
-		usage:   "[-f DEVICE | DRIVE] -overwrite-cartridge | [-changer DRIVER:DEVICE] -move-cartridges [-incompatible BARCODE]",
-		summary: "run the conformance suites on real hardware, like btape test: tapetest on a drive and its loaded cartridge, changertest on a library",
+		usage:   "-overwrite-cartridge [DRIVE] | -move-cartridges",
+		summary: "like btape test: tapetest on a drive (-f, or DRIVE) and its cartridge, which it overwrites; changertest on a library",
 		run:     runTest,
 	})
 }
