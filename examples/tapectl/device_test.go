@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -65,6 +67,22 @@ func TestParseChanger(t *testing.T) {
 	for _, in := range []string{"/dev/sg0", "/dev/sch0", "/dev/nst", "/dev/stx"} {
 		if n, ok := tapeNodeNumber(in); ok {
 			t.Errorf("tapeNodeNumber(%q) = %d, want not a tape node", in, n)
+		}
+	}
+}
+
+// TestFindDriveBySysfsSerial checks the drive ↔ element matching on a
+// real host's layout: the library's serial number for a drive element is
+// looked up among the tape drives sysfs lists, without opening any.
+func TestFindDriveBySysfsSerial(t *testing.T) {
+	e := &env{sysfs: fakeSysfs(t), stderr: io.Discard}
+	h := newHost(e)
+	defer h.close()
+	spec := changerSpec{driver: driverSG, device: "/dev/sg0"}
+	for serial, want := range map[string]string{"1013000123": "/dev/sg1", "99999": ""} {
+		got, err := h.findDrive(context.Background(), spec, serial)
+		if err != nil || got != want {
+			t.Errorf("findDrive(%q) = %q, %v; want %q", serial, got, err, want)
 		}
 	}
 }
