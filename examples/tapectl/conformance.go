@@ -257,13 +257,13 @@ func movedCartridges(before, after changer.Inventory) []string {
 		case !ok:
 			out = append(out, fmt.Sprintf("%s is gone from the inventory", describe(before, b.Address)))
 		case a.Full != b.Full || a.Barcode != b.Barcode:
-			out = append(out, fmt.Sprintf("%s held %s, now %s", describe(before, b.Address), contents(b), contents(a)))
+			out = append(out, fmt.Sprintf("%s held %s, now %s", describe(before, b.Address), elementContents(b), elementContents(a)))
 		}
 	}
 	return out
 }
 
-func contents(el changer.Element) string {
+func elementContents(el changer.Element) string {
 	if !el.Full {
 		return "nothing"
 	}

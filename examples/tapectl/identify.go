@@ -24,8 +24,8 @@ type identity struct {
 // ATTENTION. SPC forbids that answer to INQUIRY, but some bridges give it.
 const inquiryRetries = 3
 
-// inquiry sends one INQUIRY and returns the bytes the device returned.
-func inquiry(ctx context.Context, t scsi.Transport, evpd bool, page byte) ([]byte, error) {
+// sendInquiry sends one INQUIRY and returns the bytes the device returned.
+func sendInquiry(ctx context.Context, t scsi.Transport, evpd bool, page byte) ([]byte, error) {
 	const alloc = 252
 	var err error
 	for range inquiryRetries + 1 {
@@ -45,7 +45,7 @@ func inquiry(ctx context.Context, t scsi.Transport, evpd bool, page byte) ([]byt
 
 // unitSerial asks a device its unit serial number (VPD page 80h).
 func unitSerial(ctx context.Context, t scsi.Transport) (string, error) {
-	b, err := inquiry(ctx, t, true, scsi.VPDUnitSerial)
+	b, err := sendInquiry(ctx, t, true, scsi.VPDUnitSerial)
 	if err != nil {
 		return "", fmt.Errorf("INQUIRY VPD page 80h (unit serial number): %w", err)
 	}
@@ -55,7 +55,7 @@ func unitSerial(ctx context.Context, t scsi.Transport) (string, error) {
 // identify reads a device's identity. The VPD pages are optional in
 // SPC, so a page the device does not list is left out, not an error.
 func identify(ctx context.Context, t scsi.Transport) (*identity, error) {
-	b, err := inquiry(ctx, t, false, 0)
+	b, err := sendInquiry(ctx, t, false, 0)
 	if err != nil {
 		return nil, fmt.Errorf("INQUIRY: %w", err)
 	}
@@ -64,7 +64,7 @@ func identify(ctx context.Context, t scsi.Transport) (*identity, error) {
 		return nil, fmt.Errorf("INQUIRY: %w", err)
 	}
 	id := &identity{InquiryData: *std}
-	if b, err = inquiry(ctx, t, true, scsi.VPDSupportedPages); err == nil {
+	if b, err = sendInquiry(ctx, t, true, scsi.VPDSupportedPages); err == nil {
 		id.Pages, err = scsi.ParseSupportedVPD(b)
 	}
 	if err != nil {
@@ -76,7 +76,7 @@ func identify(ctx context.Context, t scsi.Transport) (*identity, error) {
 		}
 	}
 	if slices.Contains(id.Pages, scsi.VPDDeviceID) {
-		if b, err = inquiry(ctx, t, true, scsi.VPDDeviceID); err == nil {
+		if b, err = sendInquiry(ctx, t, true, scsi.VPDDeviceID); err == nil {
 			id.Designators, err = scsi.ParseDeviceID(b)
 		}
 		if err != nil {

@@ -63,7 +63,7 @@ func TestMTXChanger(t *testing.T) {
 	lib := []string{"-mtx", bin, "-changer", "mtx:" + dir}
 	invJSON := func() []invElement {
 		t.Helper()
-		out := mustRun(t, "", nil, with(lib, "inventory", "-json")...)
+		out := mustRun(t, "", nil, withFlags(lib, "inventory", "-json")...)
 		var els []invElement
 		if err := json.Unmarshal([]byte(out), &els); err != nil {
 			t.Fatalf("inventory -json: %v\n%s", err, out)
@@ -86,7 +86,7 @@ func TestMTXChanger(t *testing.T) {
 		{[]string{"import", "2"}, "imported TK0006L9 from I/E port 2 to slot 3\n"},
 	}
 	for _, s := range steps {
-		if out := mustRun(t, "", nil, with(lib, s.args...)...); out != s.out {
+		if out := mustRun(t, "", nil, withFlags(lib, s.args...)...); out != s.out {
 			t.Errorf("%s: %q, want %q", strings.Join(s.args, " "), out, s.out)
 		}
 	}
@@ -115,25 +115,25 @@ func TestMTXChanger(t *testing.T) {
 	// source slot 3 is full now, so the cartridge goes to the first empty
 	// slot. (-f sim-sg:DIR:N cannot join mtxsim here: both would open the
 	// simulator's directory, which one process at a time may hold.)
-	if r := tapectl(t, "", nil, with(lib, "status", "1")...); r.code != 1 || !strings.Contains(r.stderr, "mtx does not report drive serial numbers): name it with -f DEVICE") {
+	if r := tapectl(t, "", nil, withFlags(lib, "status", "1")...); r.code != 1 || !strings.Contains(r.stderr, "mtx does not report drive serial numbers): name it with -f DEVICE") {
 		t.Errorf("status 1 through mtx: %+v", r)
 	}
-	if out := mustRun(t, "", nil, with(lib, "unload", "1")...); out != "unloaded TK0003L9 from drive 1 to slot 4\n" {
+	if out := mustRun(t, "", nil, withFlags(lib, "unload", "1")...); out != "unloaded TK0003L9 from drive 1 to slot 4\n" {
 		t.Errorf("unload 1: %q", out)
 	}
 
 	// Errors keep mtx's meaning.
-	if r := tapectl(t, "", nil, with(lib, "transfer", "5", "19")...); r.code != 1 || !strings.Contains(r.stderr, "slot 5 is empty") {
+	if r := tapectl(t, "", nil, withFlags(lib, "transfer", "5", "19")...); r.code != 1 || !strings.Contains(r.stderr, "slot 5 is empty") {
 		t.Errorf("transfer from an empty slot: %+v", r)
 	}
-	if r := tapectl(t, "", nil, with(lib, "transfer", "1", "2")...); r.code != 1 || !strings.Contains(r.stderr, "slot 2 already holds TK0002L9") {
+	if r := tapectl(t, "", nil, withFlags(lib, "transfer", "1", "2")...); r.code != 1 || !strings.Contains(r.stderr, "slot 2 already holds TK0002L9") {
 		t.Errorf("transfer to a full slot: %+v", r)
 	}
-	if r := tapectl(t, "", nil, with(lib, "export", "NOSUCHL9")...); r.code != 1 || !strings.Contains(r.stderr, "no cartridge with barcode NOSUCHL9") {
+	if r := tapectl(t, "", nil, withFlags(lib, "export", "NOSUCHL9")...); r.code != 1 || !strings.Contains(r.stderr, "no cartridge with barcode NOSUCHL9") {
 		t.Errorf("export of an unknown barcode: %+v", r)
 	}
 
-	r := tapectl(t, "", nil, with(lib, "test", "-move-cartridges")...)
+	r := tapectl(t, "", nil, withFlags(lib, "test", "-move-cartridges")...)
 	if r.code != 0 {
 		t.Fatalf("tapectl test -changer mtx:DIR -move-cartridges: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -145,9 +145,9 @@ func TestMTXChanger(t *testing.T) {
 	}
 }
 
-// fixture returns the path of a file in ../shared/fixtures, beside the
+// sharedFixture returns the path of a file in ../shared/fixtures, beside the
 // repository, or skips the test when the fixtures are not there.
-func fixture(t *testing.T, name string) string {
+func sharedFixture(t *testing.T, name string) string {
 	t.Helper()
 	p := filepath.Join("..", "..", "..", "shared", "fixtures", name)
 	if _, err := os.Stat(p); err != nil {
@@ -164,7 +164,7 @@ func fixture(t *testing.T, name string) string {
 // with an mtx that prints the status of a real QUANTUM library (4 drives,
 // 80 slots, 4 I/E ports, drives 0 and 1 loaded from slots 9 and 1).
 func TestMTXRealLibrary(t *testing.T) {
-	status := fixture(t, filepath.Join("mtx", "QUANTUM_4drives_84slots_4IE_LTO6.txt"))
+	status := sharedFixture(t, filepath.Join("mtx", "QUANTUM_4drives_84slots_4IE_LTO6.txt"))
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skipf("the fake mtx is a shell script, and there is no sh: %v", err)
 	}

@@ -25,7 +25,7 @@ func scsiDrive(dir string, n int) []string {
 	return []string{"-f", fmt.Sprintf("%s:%s:%d", simSG, dir, n)}
 }
 
-func with(flags []string, args ...string) []string {
+func withFlags(flags []string, args ...string) []string {
 	return append(append([]string{}, flags...), args...)
 }
 
@@ -36,7 +36,7 @@ func TestSCSIInventory(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, dir, nil, "load", "3", "1")
 	want := inventory(t, dir)
-	out := mustRun(t, "", nil, with(scsiLib(dir), "inventory", "-json")...)
+	out := mustRun(t, "", nil, withFlags(scsiLib(dir), "inventory", "-json")...)
 	var got []invElement
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("inventory -json through SMC: %v\n%s", err, out)
@@ -52,22 +52,22 @@ func TestSCSIInventory(t *testing.T) {
 func TestSCSIDriveCommands(t *testing.T) {
 	dir := t.TempDir()
 	lib := scsiLib(dir)
-	mustRun(t, "", nil, with(lib, "load", "2", "1")...)
-	if out := mustRun(t, "", strings.NewReader("first file\n"), with(lib, "write", "1")...); out != "wrote tape file 1 on TK0002L9: 11 bytes in 1 block\n" {
+	mustRun(t, "", nil, withFlags(lib, "load", "2", "1")...)
+	if out := mustRun(t, "", strings.NewReader("first file\n"), withFlags(lib, "write", "1")...); out != "wrote tape file 1 on TK0002L9: 11 bytes in 1 block\n" {
 		t.Errorf("write: %q", out)
 	}
-	mustRun(t, "", strings.NewReader("second file\n"), with(scsiDrive(dir, 1), "write")...)
+	mustRun(t, "", strings.NewReader("second file\n"), withFlags(scsiDrive(dir, 1), "write")...)
 	both := append(append([]string{}, lib...), scsiDrive(dir, 1)...)
-	if out := mustRun(t, "", nil, with(both, "read", "1", "2")...); out != "second file\n" {
+	if out := mustRun(t, "", nil, withFlags(both, "read", "1", "2")...); out != "second file\n" {
 		t.Errorf("read 1 2 with -changer and -f: %q", out)
 	}
-	if out := mustRun(t, "", nil, with(scsiDrive(dir, 1), "read", "1")...); out != "first file\n" {
+	if out := mustRun(t, "", nil, withFlags(scsiDrive(dir, 1), "read", "1")...); out != "first file\n" {
 		t.Errorf("read 1 with -f alone: %q", out)
 	}
-	mustRun(t, "", nil, with(lib, "rewind", "1")...)
+	mustRun(t, "", nil, withFlags(lib, "rewind", "1")...)
 
 	var st statusJSON
-	if err := json.Unmarshal([]byte(mustRun(t, "", nil, with(lib, "status", "1", "-json")...)), &st); err != nil {
+	if err := json.Unmarshal([]byte(mustRun(t, "", nil, withFlags(lib, "status", "1", "-json")...)), &st); err != nil {
 		t.Fatal(err)
 	}
 	want := statusJSON{
@@ -80,10 +80,10 @@ func TestSCSIDriveCommands(t *testing.T) {
 	}
 	// With -f and the library, DRIVE may be left out: the drive -f names
 	// is found among the library's by its serial number.
-	if out := mustRun(t, "", nil, with(both, "status")...); !strings.HasPrefix(out, "Drive 1: IBM ULT3580-TD9, serial 10WT000101") {
+	if out := mustRun(t, "", nil, withFlags(both, "status")...); !strings.HasPrefix(out, "Drive 1: IBM ULT3580-TD9, serial 10WT000101") {
 		t.Errorf("status with -f and -changer, no DRIVE:\n%s", out)
 	}
-	if out := mustRun(t, "", nil, with(lib, "unload", "1")...); out != "unloaded TK0002L9 from drive 1 to slot 2\n" {
+	if out := mustRun(t, "", nil, withFlags(lib, "unload", "1")...); out != "unloaded TK0002L9 from drive 1 to slot 2\n" {
 		t.Errorf("unload: %q", out)
 	}
 	checkCartridges(t, dir, defaultBarcodes())
@@ -100,9 +100,9 @@ var cmpIgnoreCapacity = cmp.Transformer("capacity", func(s statusJSON) statusJSO
 // refused before anything is done to either.
 func TestSCSIWrongDrive(t *testing.T) {
 	dir := t.TempDir()
-	mustRun(t, "", nil, with(scsiLib(dir), "load", "1", "0")...)
+	mustRun(t, "", nil, withFlags(scsiLib(dir), "load", "1", "0")...)
 	args := append(append([]string{}, scsiLib(dir)...), scsiDrive(dir, 2)...)
-	r := tapectl(t, "", nil, with(args, "unload", "0")...)
+	r := tapectl(t, "", nil, withFlags(args, "unload", "0")...)
 	if r.code != 1 || !strings.Contains(r.stderr, "is the drive with serial number 10WT000102, but drive 0 of the library is serial 10WT000100") {
 		t.Errorf("unload 0 with -f naming drive 2: %+v", r)
 	}
@@ -117,7 +117,7 @@ func TestSCSIDriveOnly(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, dir, nil, "load", "5", "3")
 	f := scsiDrive(dir, 3)
-	if out := mustRun(t, "", nil, with(f, "status", "0")...); !strings.Contains(out, "TK0005L9, LTO-9") {
+	if out := mustRun(t, "", nil, withFlags(f, "status", "0")...); !strings.Contains(out, "TK0005L9, LTO-9") {
 		t.Errorf("status 0 with -f: %s", out)
 	}
 	for _, c := range []struct {
@@ -130,17 +130,17 @@ func TestSCSIDriveOnly(t *testing.T) {
 		{[]string{"load", "1", "0"}, 2, "no changer given"},
 		{[]string{"unload", "0", "5"}, 2, "needs a library"},
 	} {
-		r := tapectl(t, "", nil, with(f, c.args...)...)
+		r := tapectl(t, "", nil, withFlags(f, c.args...)...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.msg) {
 			t.Errorf("tapectl -f … %s: exit %d, stderr %q; want exit %d and %q", strings.Join(c.args, " "), r.code, r.stderr, c.code, c.msg)
 		}
 	}
 	// Without a changer, unload ejects and the cartridge stays in the
 	// drive for the library or an operator.
-	if out := mustRun(t, "", nil, with(f, "unload")...); !strings.HasPrefix(out, "ejected the cartridge of drive 0") {
+	if out := mustRun(t, "", nil, withFlags(f, "unload")...); !strings.HasPrefix(out, "ejected the cartridge of drive 0") {
 		t.Errorf("unload with -f alone: %q", out)
 	}
-	if r := tapectl(t, "", nil, with(f, "read", "1")...); r.code != 1 || !strings.Contains(r.stderr, "not ready") && !strings.Contains(r.stderr, "empty") {
+	if r := tapectl(t, "", nil, withFlags(f, "read", "1")...); r.code != 1 || !strings.Contains(r.stderr, "not ready") && !strings.Contains(r.stderr, "empty") {
 		t.Errorf("read after eject: %+v", r)
 	}
 }
@@ -153,7 +153,7 @@ func TestSCSITapeAlert(t *testing.T) {
 		}
 		return l.RaiseTapeAlert(0, 4) // Media
 	})
-	out := mustRun(t, "", nil, with(scsiLib(dir), "tapealert", "0")...)
+	out := mustRun(t, "", nil, withFlags(scsiLib(dir), "tapealert", "0")...)
 	want := "Drive 0: 2 TapeAlert flags set (now cleared on the drive)\n" +
 		"   4  Media      critical\n" +
 		"  20  Clean now  critical\n"
@@ -161,7 +161,7 @@ func TestSCSITapeAlert(t *testing.T) {
 		t.Errorf("tapealert (-want +got):\n%s", diff)
 	}
 	// Reading cleared them.
-	out = mustRun(t, "", nil, with(scsiDrive(dir, 0), "tapealert", "-json")...)
+	out = mustRun(t, "", nil, withFlags(scsiDrive(dir, 0), "tapealert", "-json")...)
 	if diff := cmp.Diff("{\n  \"drive\": 0,\n  \"flags\": []\n}\n", out); diff != "" {
 		t.Errorf("tapealert -json after a read (-want +got):\n%s", diff)
 	}
@@ -170,7 +170,7 @@ func TestSCSITapeAlert(t *testing.T) {
 func TestSCSIInquiry(t *testing.T) {
 	dir := t.TempDir()
 	var got inquiryJSON
-	if err := json.Unmarshal([]byte(mustRun(t, "", nil, with(scsiLib(dir), "inquiry", "2", "-json")...)), &got); err != nil {
+	if err := json.Unmarshal([]byte(mustRun(t, "", nil, withFlags(scsiLib(dir), "inquiry", "2", "-json")...)), &got); err != nil {
 		t.Fatal(err)
 	}
 	want := inquiryJSON{
@@ -211,7 +211,7 @@ func TestSCSIDriveConformance(t *testing.T) {
 		}
 	}
 	// The drive of a library, named by number, works the same.
-	mustRun(t, "", nil, with(scsiLib(dir), "test", "-overwrite-cartridge", "0")...)
+	mustRun(t, "", nil, withFlags(scsiLib(dir), "test", "-overwrite-cartridge", "0")...)
 }
 
 // TestSCSIChangerConformance runs `tapectl test -changer sim-sg:DIR
