@@ -93,3 +93,25 @@ func (s *sizeValue) Set(v string) error {
 	*s = sizeValue(n * mult)
 	return nil
 }
+
+// impliedDrive is the drive number of a command whose DRIVE was left out
+// because -f names the drive; library.driveNumber resolves it.
+const impliedDrive = -1
+
+// driveArgs parses the arguments of a command that takes DRIVE first and
+// then between min and max others. DRIVE may be left out when -f names the
+// drive; the count tells: with exactly min arguments the first is not
+// DRIVE. The drive is then impliedDrive.
+func driveArgs(e *env, args []string, min, max int) (drive int, rest []string, err error) {
+	if e.device != "" && len(args) == min {
+		return impliedDrive, args, nil
+	}
+	if err := wantArgs(args, min+1, max+1); err != nil {
+		return 0, nil, err
+	}
+	drive, err = number("drive", args[0])
+	if err != nil {
+		return 0, nil, err
+	}
+	return drive, args[1:], nil
+}

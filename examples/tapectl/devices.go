@@ -21,7 +21,7 @@ func runDevices(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(io.Discard)
 	all := fs.Bool("all", false, "list every SCSI generic device, not only drives and changers")
 	asJSON := fs.Bool("json", false, "print JSON")
-	root := fs.String("sysfs", "/sys", "root of the sysfs tree to read")
+	root := fs.String("sysfs", e.sysfs, "root of the sysfs tree to read (default: the global -sysfs)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}

@@ -12,7 +12,7 @@ func init() {
 	register(&command{
 		name:    "load",
 		usage:   "SLOT DRIVE",
-		summary: "move the cartridge in SLOT into DRIVE (mtx load)",
+		summary: "move the cartridge in SLOT into DRIVE (mtx load); with -f, DRIVE defaults to that drive",
 		run:     runLoad,
 	})
 }
@@ -22,22 +22,32 @@ func runLoad(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(args, 2, 2); err != nil {
+	// DRIVE comes last here, as in mtx load; -f may stand for it.
+	min := 2
+	if e.device != "" {
+		min = 1
+	}
+	if err := wantArgs(args, min, 2); err != nil {
 		return err
 	}
 	slot, err := number("slot", args[0])
 	if err != nil {
 		return err
 	}
-	drive, err := number("drive", args[1])
-	if err != nil {
-		return err
+	drive := impliedDrive
+	if len(args) == 2 {
+		if drive, err = number("drive", args[1]); err != nil {
+			return err
+		}
 	}
 	lib, err := openLibrary(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer closeLibrary(lib, &err)
+	if drive, err = lib.driveNumber(ctx, drive); err != nil {
+		return err
+	}
 	inv, err := lib.changer.Inventory(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the inventory: %w", err)

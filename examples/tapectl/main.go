@@ -1,5 +1,39 @@
 // Command tapectl is the operator's tool for tapekit: it drives tape drives
 // and libraries, real or simulated, in the style of mt and mtx.
+//
+// # Devices
+//
+// The global flags name the devices, and every command works the same on
+// all of them:
+//
+//	tapectl -changer sg:/dev/sg5 inventory      # a library, SCSI media changer commands (SG_IO)
+//	tapectl -changer mtx:/dev/sg5 load 3 0      # a library, through the mtx program
+//	tapectl -f /dev/sg3 status                  # a tape drive (also /dev/nst0: mapped to its sg node)
+//	tapectl -changer sg:/dev/sg5 status 1       # drive 1 of the library
+//	tapectl -sim DIR inventory                  # a simulated library
+//
+// With -changer alone, drive N of the library is the tape drive whose
+// serial number the library reports for its Nth drive element, found among
+// the drives sysfs lists (tapectl devices), as an operator matches them by
+// hand. The mtx driver reports no serial numbers, so its drive commands need
+// -f. With both flags, -f names the drive used; if the library reports the
+// element's serial and it is not the -f drive's, the command is refused
+// rather than run on the wrong drive. With -f alone there is one drive,
+// drive 0, and no changer.
+//
+// sim-sg:DIR (with -changer) and sim-sg:DIR:N (with -f) name a simulated
+// library's in-process SCSI targets where a device node would stand: the SMC
+// and SSC drivers, the serial number matching and the commands then run as on
+// real devices, without hardware. Only SG_IO itself is left out. tapectl
+// opens the library once for both, so the two may be combined; -sim DIR
+// uses the simulator's native drivers instead.
+//
+// # Conformance tests on hardware
+//
+// tapectl test runs the tapetest suite on a drive and its loaded cartridge
+// (-overwrite-cartridge, which it overwrites) and the changertest suite on a
+// library (-move-cartridges; every cartridge is put back, and tapectl
+// compares the inventories before and after). Without the flag it refuses.
 package main
 
 import (
@@ -24,6 +58,17 @@ type env struct {
 	// simSpeed is -sim-speed: 0 runs the simulator in virtual time, N > 0
 	// on the real clock N times faster than library time.
 	simSpeed float64
+	// device is -f: the tape drive commands use (device.go).
+	device string
+	// changer is -changer DRIVER:DEVICE: the library's changer.
+	changer string
+	// mtxPath is -mtx: the mtx program of the mtx changer driver.
+	mtxPath string
+	// sysfs is -sysfs: where devices are discovered (/dev/nstN to /dev/sgN,
+	// drive serial numbers).
+	sysfs string
+	// verbose is -v: log every SCSI command and mtx run to standard error.
+	verbose bool
 }
 
 // globalFlags defines the flags that come before the command, so run and
@@ -31,6 +76,11 @@ type env struct {
 func globalFlags(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&e.simDir, "sim", "", "directory of a simulated library (created on first use)")
 	fs.Float64Var(&e.simSpeed, "sim-speed", 0, "simulated time: 0 = virtual, instant; N > 0 = real clock, N times faster than the library")
+	fs.StringVar(&e.device, "f", "", "tape drive `DEVICE`: /dev/sgN, /dev/nstN (mapped to its sg node), or sim-sg:DIR:N (drive N of a simulated library, through its SCSI target)")
+	fs.StringVar(&e.changer, "changer", "", "the library's changer, `DRIVER:DEVICE`: sg:/dev/sgN (SCSI), mtx:/dev/sgN (the mtx program), or sim-sg:DIR (a simulated library, through its SCSI target)")
+	fs.StringVar(&e.mtxPath, "mtx", "mtx", "the mtx `program` for -changer mtx:DEVICE, a path or a name looked up in $PATH")
+	fs.StringVar(&e.sysfs, "sysfs", "/sys", "root of the sysfs `tree` that maps device nodes and drive serial numbers")
+	fs.BoolVar(&e.verbose, "v", false, "log every SCSI command and mtx run to standard error")
 }
 
 type command struct {
@@ -85,6 +135,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "tapectl: -sim-speed %v: want 0 (virtual time) or a positive speed-up\n", e.simSpeed)
 		return 2
 	}
+	if err := checkDeviceFlags(e); err != nil {
+		fmt.Fprintf(stderr, "tapectl: %v\n", err)
+		return 2
+	}
 	if fs.NArg() == 0 {
 		printUsage(stderr, fs)
 		return 2
@@ -110,7 +164,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func printUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "usage: tapectl [global flags] COMMAND [args]\n\n"+
 		"Slots and I/E ports are numbered from 1 and drives from 0, as mtx does;\n"+
-		"tape files are numbered from 1 (file 1 is the first file on the tape).\n\ncommands:\n")
+		"tape files are numbered from 1 (file 1 is the first file on the tape).\n\n"+
+		"devices:\n"+
+		"  -sim DIR                  a simulated library kept in DIR\n"+
+		"  -changer sg:/dev/sgN      a library, through SCSI media changer commands;\n"+
+		"                            drive N is the tape drive with the serial number\n"+
+		"                            the library reports for it\n"+
+		"  -changer mtx:/dev/sgN     a library, through the mtx program (-mtx PATH);\n"+
+		"                            mtx reports no drive serials: drive commands need -f\n"+
+		"  -f /dev/sgN | /dev/nstN   a tape drive: alone, it is drive 0; with -changer,\n"+
+		"                            the drive the commands use (DRIVE may be left out)\n"+
+		"  -changer sim-sg:DIR, -f sim-sg:DIR:N\n"+
+		"                            a simulated library and its drive N, reached\n"+
+		"                            through their SCSI targets as real devices are\n\n"+
+		"commands:\n")
 	names := make([]string, 0, len(commands))
 	width := 0
 	for n, c := range commands {

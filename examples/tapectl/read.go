@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "read",
-		usage:   "DRIVE FILENO",
+		usage:   "[DRIVE] FILENO",
 		summary: "copy tape file FILENO (from 1, as write numbers it) to standard output",
 		run:     runRead,
 	})
@@ -23,14 +23,11 @@ func runRead(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(args, 2, 2); err != nil {
-		return err
-	}
-	drive, err := number("drive", args[0])
+	drive, args, err := driveArgs(e, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	file, err := number("file", args[1])
+	file, err := number("file", args[0])
 	if err != nil {
 		return err
 	}
@@ -42,6 +39,9 @@ func runRead(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	defer closeLibrary(lib, &err)
+	if drive, err = lib.driveNumber(ctx, drive); err != nil {
+		return err
+	}
 	d, el, err := lib.openDrive(ctx, drive)
 	if err != nil {
 		return err

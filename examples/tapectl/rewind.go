@@ -8,7 +8,7 @@ import (
 func init() {
 	register(&command{
 		name:    "rewind",
-		usage:   "DRIVE",
+		usage:   "[DRIVE]",
 		summary: "rewind the tape in DRIVE (mt rewind)",
 		run:     runRewind,
 	})
@@ -19,10 +19,7 @@ func runRewind(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(args, 1, 1); err != nil {
-		return err
-	}
-	drive, err := number("drive", args[0])
+	drive, _, err := driveArgs(e, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -31,6 +28,9 @@ func runRewind(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	defer closeLibrary(lib, &err)
+	if drive, err = lib.driveNumber(ctx, drive); err != nil {
+		return err
+	}
 	d, el, err := lib.openDrive(ctx, drive)
 	if err != nil {
 		return err

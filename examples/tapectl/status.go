@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&command{
 		name:    "status",
-		usage:   "DRIVE [-json]",
+		usage:   "[DRIVE] [-json]",
 		summary: "show DRIVE and its tape: position, BOT/EOD/EW/WP, capacity (mt status)",
 		run:     runStatus,
 	})
@@ -71,10 +71,7 @@ func runStatus(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(args, 1, 1); err != nil {
-		return err
-	}
-	drive, err := number("drive", args[0])
+	drive, _, err := driveArgs(e, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -83,6 +80,9 @@ func runStatus(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	defer closeLibrary(lib, &err)
+	if drive, err = lib.driveNumber(ctx, drive); err != nil {
+		return err
+	}
 	d, el, err := lib.openDrive(ctx, drive)
 	if err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 func init() {
 	register(&command{
 		name:    "write",
-		usage:   "[-b SIZE] DRIVE",
+		usage:   "[-b SIZE] [DRIVE]",
 		summary: "append standard input to the tape in DRIVE as one new tape file",
 		run:     runWrite,
 	})
@@ -29,10 +29,7 @@ func runWrite(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(args, 1, 1); err != nil {
-		return err
-	}
-	drive, err := number("drive", args[0])
+	drive, _, err := driveArgs(e, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -41,6 +38,9 @@ func runWrite(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	defer closeLibrary(lib, &err)
+	if drive, err = lib.driveNumber(ctx, drive); err != nil {
+		return err
+	}
 	d, el, err := lib.openDrive(ctx, drive)
 	if err != nil {
 		return err
