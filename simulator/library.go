@@ -123,7 +123,7 @@ func newLibrary(cfg *Config, opts *Options) (*Library, error) {
 			serial = fmt.Sprintf("SIM%07d", i)
 		}
 		e := add(changer.DataTransfer, cfg.DriveBase+changer.Address(i))
-		d := &driveState{lib: l, index: i, typ: dt, serial: serial, elem: e}
+		d := &driveState{lib: l, index: i, typ: dt, serial: serial, elem: e, poweredOn: true}
 		e.drive = d
 		l.drives = append(l.drives, d)
 	}

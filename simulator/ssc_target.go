@@ -34,16 +34,14 @@ type DriveTarget struct {
 
 var _ scsi.Transport = (*DriveTarget)(nil)
 
-// DriveTarget returns a SCSI target for drive i (0-based). Like a drive
-// just powered on, its first command gets a UNIT ATTENTION.
+// DriveTarget returns a SCSI target for drive i (0-based). Drives power on
+// with the library (and again after PowerLoss): the first SCSI command
+// after that gets UNIT ATTENTION 29/00, through whichever target sends it.
 func (l *Library) DriveTarget(i int) (*DriveTarget, error) {
 	d, err := l.Drive(i)
 	if err != nil {
 		return nil, err
 	}
-	d.s.op.Lock()
-	d.s.poweredOn = true
-	d.s.op.Unlock()
 	return &DriveTarget{d: d}, nil
 }
 

@@ -115,7 +115,7 @@ func (c *Changer) do(ctx context.Context, cmd *scsi.Command) (scsi.Result, error
 		}
 		switch {
 		case se.Sense.Key == scsi.KeyUnitAttention:
-			c.log.Debug("unit attention, retrying", "op", fmt.Sprintf("%#02x", cmd.CDB[0]), "asc", se.Sense.ASC, "ascq", se.Sense.ASCQ)
+			c.log.Debug("unit attention, retrying", "op", fmt.Sprintf("%#02x", cmd.CDB[0]), "sense", fmt.Sprintf("%02X/%02X", se.Sense.ASC, se.Sense.ASCQ))
 			if se.Sense.ASC == 0x28 || se.Sense.ASC == 0x29 || se.Sense.ASC == 0x2A {
 				c.assign = nil // elements may have changed: read the map again
 			}
