@@ -13,10 +13,21 @@
 //   - changer: the Changer interface of robotic libraries, elements and
 //     inventories, and the Load/Unload/Import/Export conveniences.
 //     changer/changertest is its conformance suite.
+//   - scsi: SCSI commands and responses (CDBs, sense data, ASC/ASCQ texts,
+//     TapeAlert, log pages, recommended access order); scsi/sgio is the
+//     Linux SG_IO transport and sysfs device discovery.
+//   - tape/ssc: a tape.Drive over any SCSI transport; changer/smc: a
+//     changer.Changer over SCSI; changer/mtx: a changer.Changer that runs
+//     the mtx tool.
+//   - checksum: streaming multi-algorithm checksums (adler32 many times
+//     faster than hash/adler32, parallel sets, a verifying reader, HTTP
+//     digest fields).
 //   - simulator: a virtual tape library with LTO and 3592 timings charged
 //     to a clock, serpentine geometry, faults and power loss, in memory or
 //     in a directory. Develop, test and benchmark without hardware, in
-//     virtual time.
+//     virtual time. Its drives and robot answer SCSI commands in process,
+//     so the SCSI drivers run end to end without a kernel module;
+//     simulator/mtxsim is an mtx-compatible command over it.
 //   - examples/tapectl: the operator's command-line tool, in the style of
 //     mt and mtx.
 //
@@ -24,7 +35,8 @@
 //
 // Programs are written against the small interfaces, tape.Drive and
 // changer.Changer, and get concrete drivers from a constructor: the
-// simulator today, real hardware through the same interfaces. Optional
+// simulator, or real hardware through the same interfaces
+// (ssc.New(sgio.Open("/dev/sg3")), smc.New(...), mtx.New("/dev/sg5")). Optional
 // abilities (TapeAlert, file locate, erase, recommended access order,
 // re-inventory) are separate interfaces found with a type assertion, so the
 // required ones stay small. Errors are values: sentinels such as
