@@ -36,7 +36,7 @@
 // Programs are written against the small interfaces, tape.Drive and
 // changer.Changer, and get concrete drivers from a constructor: the
 // simulator, or real hardware through the same interfaces
-// (ssc.New(sgio.Open("/dev/sg3")), smc.New(...), mtx.New("/dev/sg5")). Optional
+// (ssc.New over an sgio.Open transport, smc.New, mtx.New). Optional
 // abilities (TapeAlert, file locate, erase, recommended access order,
 // re-inventory) are separate interfaces found with a type assertion, so the
 // required ones stay small. Errors are values: sentinels such as
