@@ -2,8 +2,11 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
+
+	"pgregory.net/rapid"
 
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
@@ -22,3 +25,22 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestModel runs the rapid state machine on a fresh database file per run.
+func TestModel(t *testing.T) {
+	dir := t.TempDir()
+	n := 0
+	rapid.Check(t, func(rt *rapid.T) {
+		n++
+		db, err := sqlite.Open(context.Background(), filepath.Join(dir, fmt.Sprintf("m%d.db", n)), fastOptions)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		defer db.Close()
+		catalogtest.CheckModel(rt, db)
+	})
+}
+
+// fastOptions skips the fsync per commit: these tests check logic, not
+// durability, and the shared CI disk makes FULL slow.
+var fastOptions = &sqlite.Options{Synchronous: sqlite.SyncNormal}
