@@ -22,7 +22,7 @@ func (e *Engine) Delete(ctx context.Context, id int64, reason string) error {
 			sql  string
 			args []any
 		}{
-			{`INSERT INTO deleted_files (` + fileCols + `, deleted_at, reason) SELECT ` + fileCols + `, $2, $3 FROM files WHERE id = $1`,
+			{`INSERT INTO deleted_files (` + fileCols + `, deleted_at, reason) SELECT ` + fileCols + `, CAST($2 AS BIGINT), CAST($3 AS TEXT) FROM files WHERE id = $1`,
 				[]any{id, e.nowNanos(), reason}},
 			{`INSERT INTO deleted_copies (` + copyCols + `) SELECT ` + copyCols + ` FROM copies WHERE file_id = $1`, []any{id}},
 			{`DELETE FROM copies WHERE file_id = $1`, []any{id}},
