@@ -56,3 +56,25 @@ func TestModel(t *testing.T) {
 		catalogtest.CheckModel(rt, db)
 	})
 }
+
+// TestTwoHosts races writers on two pools (two "hosts") on one database.
+func TestTwoHosts(t *testing.T) {
+	srv := pgtest.Require(t)
+	ctx := context.Background()
+	dsn, err := srv.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handles []catalog.Catalog
+	for range 2 {
+		db, err := postgres.Open(ctx, dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		handles = append(handles, db)
+	}
+	if err := catalogtest.TestHandles(ctx, handles); err != nil {
+		t.Fatal(err)
+	}
+}

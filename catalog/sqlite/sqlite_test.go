@@ -44,3 +44,22 @@ func TestModel(t *testing.T) {
 // fastOptions skips the fsync per commit: these tests check logic, not
 // durability, and the shared CI disk makes FULL slow.
 var fastOptions = &sqlite.Options{Synchronous: sqlite.SyncNormal}
+
+// TestTwoHandles races writers on two handles on one file, as two
+// processes would.
+func TestTwoHandles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var handles []catalog.Catalog
+	for range 2 {
+		db, err := sqlite.Open(ctx, path, fastOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		handles = append(handles, db)
+	}
+	if err := catalogtest.TestHandles(ctx, handles); err != nil {
+		t.Fatal(err)
+	}
+}
