@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -198,34 +199,46 @@ func (s *Server) Stop() error {
 }
 
 var (
+	once     sync.Once
 	shared   *Server
 	startErr error
+	inMain   bool
 )
 
-// Main runs the tests of a package with one shared server, started before
-// and stopped after them. Use it as TestMain's body: os.Exit(pgtest.Main(m)).
+// Main runs the tests of a package with one shared server, started by the
+// first Require and stopped after all tests, so packages whose selected
+// tests need no PostgreSQL start none. Use it as TestMain's body:
+// os.Exit(pgtest.Main(m)).
 func Main(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	shared, startErr = Start(ctx)
-	cancel()
+	inMain = true
+	code := m.Run()
 	if shared != nil {
-		defer shared.Stop()
+		if err := shared.Stop(); err != nil && code == 0 {
+			fmt.Fprintln(os.Stderr, "pgtest: stop:", err)
+			code = 1
+		}
 	}
-	return m.Run()
+	return code
 }
 
-// Require returns the package's shared server. Without PostgreSQL
-// binaries it skips the test, or fails it when TAPEKIT_REQUIRE_POSTGRES=1;
-// any other start failure fails the test.
+// Require returns the package's shared server, starting it on first use.
+// Without PostgreSQL binaries it skips the test, or fails it when
+// TAPEKIT_REQUIRE_POSTGRES=1; any other start failure fails the test.
 func Require(tb testing.TB) *Server {
 	tb.Helper()
+	if !inMain {
+		tb.Fatal("pgtest: Require needs pgtest.Main in TestMain, which stops the server")
+	}
+	once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		shared, startErr = Start(ctx)
+	})
 	switch {
 	case shared != nil:
 		return shared
 	case errors.Is(startErr, ErrNoBinaries) && os.Getenv("TAPEKIT_REQUIRE_POSTGRES") != "1":
 		tb.Skipf("skipping: %v (set TAPEKIT_REQUIRE_POSTGRES=1 to make this a failure)", startErr)
-	case startErr == nil:
-		tb.Fatal("pgtest: Require called without pgtest.Main in TestMain")
 	}
 	tb.Fatalf("PostgreSQL required: %v", strings.TrimSpace(startErr.Error()))
 	return nil

@@ -113,12 +113,14 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 		var last int64
 		for {
 			chunk = chunk[:0]
-			rows, err := q.Query(ctx, `SELECT `+copyCols+` FROM copies WHERE volume = $1 AND file_seq > $2 ORDER BY file_seq LIMIT $3`,
-				barcode, last, listChunk)
+			// The volume column is known; not reading it saves a string
+			// per copy.
+			rows, err := q.Query(ctx, `SELECT file_id, copy_no, file_seq, block_id, format, size FROM copies
+				WHERE volume = $1 AND file_seq > $2 ORDER BY file_seq LIMIT $3`, barcode, last, listChunk)
 			if err == nil {
 				for rows.Next() {
-					var c catalog.Copy
-					if c, err = scanCopy(rows); err != nil {
+					c := catalog.Copy{Volume: barcode}
+					if err = rows.Scan(&c.FileID, &c.CopyNo, &c.FileSeq, &c.BlockID, &c.Format, &c.Size); err != nil {
 						break
 					}
 					chunk = append(chunk, c)
