@@ -49,6 +49,7 @@ func TestConformance(t *testing.T) {
 // TestModel runs the rapid state machine, one database per run: creating
 // a database on the throwaway server (fsync off) is cheap.
 func TestModel(t *testing.T) {
+	raceChecks()
 	pgtest.Require(t)
 	rapid.Check(t, func(rt *rapid.T) {
 		db := open(t)
@@ -78,3 +79,6 @@ func TestTwoHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// raceChecks lowers the number of rapid checks in race builds (race_test.go).
+var raceChecks = func() {}

@@ -28,6 +28,7 @@ func TestConformance(t *testing.T) {
 
 // TestModel runs the rapid state machine on a fresh database file per run.
 func TestModel(t *testing.T) {
+	raceChecks()
 	dir := t.TempDir()
 	n := 0
 	rapid.Check(t, func(rt *rapid.T) {
@@ -63,3 +64,6 @@ func TestTwoHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// raceChecks lowers the number of rapid checks in race builds (race_test.go).
+var raceChecks = func() {}
