@@ -79,7 +79,9 @@ type Catalog interface {
 	Copies(ctx context.Context, id int64) ([]Copy, error)
 	// List returns up to limit files whose path starts with prefix, in
 	// byte order of path, starting after cursor ("" for the first page).
-	// List a directory with a prefix ending in "/". limit ≤ 0 means 1000.
+	// List a directory with a prefix ending in "/". limit ≤ 0 means a
+	// default page size; an implementation may return fewer than limit
+	// files (the SQL catalogs cap pages at 10,000) and still set Next.
 	List(ctx context.Context, prefix, cursor string, limit int) (Page, error)
 	// Delete moves the file and its copies into the recycle log, with the
 	// time and reason.

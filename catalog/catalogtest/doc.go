@@ -18,6 +18,11 @@
 // writers on different handles (different hosts) racing to reserve volumes
 // and commit never share a volume and never lose an update.
 //
+// BenchmarkIngest and BenchmarkVolumeListing measure the write path
+// (files and copies committed in batches, reported as files/s) and a
+// volume listing in tape order (ms/listing and the peak live heap, which
+// must not grow with the volume).
+//
 // CheckModel is a rapid state-machine test: it drives a catalog with
 // random operations, valid and invalid, and compares every result with a
 // simple in-memory model of the contract.

@@ -116,8 +116,12 @@ func (e *Engine) FileByPath(ctx context.Context, path string) (catalog.File, err
 	return f, err
 }
 
-// DefaultListLimit is the page size when List is called with limit ≤ 0.
-const DefaultListLimit = 1000
+// DefaultListLimit is the page size when List is called with limit ≤ 0;
+// MaxListLimit caps larger requests, so one call's memory stays bounded.
+const (
+	DefaultListLimit = 1000
+	MaxListLimit     = 10000
+)
 
 // List implements catalog.Catalog with keyset paging: each page is an
 // index range scan from the last path of the previous page, so page n
@@ -133,6 +137,7 @@ func (e *Engine) List(ctx context.Context, prefix, cursor string, limit int) (ca
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
+	limit = min(limit, MaxListLimit)
 	where := []string{"path >= $1"}
 	args := []any{prefix}
 	if cursor != "" {
