@@ -184,12 +184,12 @@ func (t txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64, 
 }
 
 // InsertCopies streams the copies with COPY.
-func (t txn) InsertCopies(ctx context.Context, copies []catalog.Copy) error {
+func (t txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats []int64) error {
 	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"copies"},
-		[]string{"file_id", "copy_no", "volume", "file_seq", "block_id", "format", "size"},
+		[]string{"file_id", "copy_no", "volume", "file_seq", "block_id", "format_id", "size"},
 		pgx.CopyFromSlice(len(copies), func(i int) ([]any, error) {
 			c := copies[i]
-			return []any{c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, c.Format, c.Size}, nil
+			return []any{c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, formats[i], c.Size}, nil
 		}))
 	return err
 }

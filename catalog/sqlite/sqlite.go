@@ -242,15 +242,15 @@ func (t *txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64,
 }
 
 // InsertCopies uses one prepared statement, as InsertFiles.
-func (t *txn) InsertCopies(ctx context.Context, copies []catalog.Copy) error {
-	st, err := t.tx.PrepareContext(ctx, `INSERT INTO copies (file_id, copy_no, volume, file_seq, block_id, format, size)
+func (t *txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats []int64) error {
+	st, err := t.tx.PrepareContext(ctx, `INSERT INTO copies (file_id, copy_no, volume, file_seq, block_id, format_id, size)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	for _, c := range copies {
-		if _, err := st.ExecContext(ctx, c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, c.Format, c.Size); err != nil {
+	for i, c := range copies {
+		if _, err := st.ExecContext(ctx, c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, formats[i], c.Size); err != nil {
 			return err
 		}
 	}

@@ -32,8 +32,9 @@ type Tx interface {
 	// InsertFiles inserts the files (their ID is zero) and returns the
 	// ids assigned, in order. A backend uses its fastest bulk path.
 	InsertFiles(ctx context.Context, files []FileRow) ([]int64, error)
-	// InsertCopies inserts the copies.
-	InsertCopies(ctx context.Context, copies []catalog.Copy) error
+	// InsertCopies inserts the copies; formats[i] is the id of
+	// copies[i].Format in the formats table.
+	InsertCopies(ctx context.Context, copies []catalog.Copy, formats []int64) error
 }
 
 // FileRow is a file encoded for storage.
@@ -72,6 +73,15 @@ type Backend interface {
 	// IsNoRows reports whether err means a single-row query found nothing.
 	IsNoRows(err error) bool
 	Close() error
+}
+
+// VolumeChunker is implemented by a backend that reads a chunk of a
+// volume listing faster than through Querier. VolumeChunk calls fn for
+// each copy of the volume with file_seq > after, in file_seq order, at
+// most limit times.
+type VolumeChunker interface {
+	VolumeChunk(ctx context.Context, barcode string, after int64, limit int,
+		fn func(fileID, copyNo, fileSeq, blockID, formatID, size int64)) error
 }
 
 // Dialect holds the SQL that differs between databases.

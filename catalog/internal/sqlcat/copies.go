@@ -57,7 +57,15 @@ func (e *Engine) CommitCopies(ctx context.Context, barcode string, copies []cata
 			}
 		}
 		if len(batch) > 0 {
-			if err := tx.InsertCopies(ctx, batch); err != nil {
+			names := make([]string, len(batch))
+			for i, c := range batch {
+				names[i] = c.Format
+			}
+			fmtIDs, err := formatIDs(ctx, tx, names)
+			if err != nil {
+				return err
+			}
+			if err := tx.InsertCopies(ctx, batch, fmtIDs); err != nil {
 				switch e.b.Classify(err) {
 				case KindCopy:
 					return fmt.Errorf("%w: a copy with this file id and copy number: %v", catalog.ErrExists, err)
@@ -83,7 +91,8 @@ func (e *Engine) Copies(ctx context.Context, id int64) ([]catalog.Copy, error) {
 	if _, err := e.file(ctx, q, id); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT `+copyCols+` FROM copies WHERE file_id = $1 ORDER BY copy_no`, id)
+	rows, err := q.Query(ctx, `SELECT `+copyJoin+` FROM copies c JOIN formats f ON f.id = c.format_id
+		WHERE c.file_id = $1 ORDER BY c.copy_no`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -110,25 +119,24 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 			return
 		}
 		chunk := make([]catalog.Copy, 0, listChunk)
+		var fmtIDs []int64
 		var last int64
 		for {
-			chunk = chunk[:0]
-			// The volume column is known; not reading it saves a string
-			// per copy.
-			rows, err := q.Query(ctx, `SELECT file_id, copy_no, file_seq, block_id, format, size FROM copies
-				WHERE volume = $1 AND file_seq > $2 ORDER BY file_seq LIMIT $3`, barcode, last, listChunk)
-			if err == nil {
-				for rows.Next() {
-					c := catalog.Copy{Volume: barcode}
-					if err = rows.Scan(&c.FileID, &c.CopyNo, &c.FileSeq, &c.BlockID, &c.Format, &c.Size); err != nil {
-						break
-					}
-					chunk = append(chunk, c)
+			chunk, fmtIDs = chunk[:0], fmtIDs[:0]
+			add := func(fileID, copyNo, fileSeq, blockID, formatID, size int64) {
+				chunk = append(chunk, catalog.Copy{FileID: fileID, CopyNo: copyNo, Volume: barcode, FileSeq: fileSeq, BlockID: blockID, Size: size})
+				fmtIDs = append(fmtIDs, formatID)
+			}
+			if vc, ok := e.b.(VolumeChunker); ok {
+				err = vc.VolumeChunk(ctx, barcode, last, listChunk, add)
+			} else {
+				err = e.volumeChunk(ctx, q, barcode, last, add)
+			}
+			for i := range chunk {
+				if err != nil {
+					break
 				}
-				if err == nil {
-					err = rows.Err()
-				}
-				rows.Close()
+				chunk[i].Format, err = e.fmts.name(ctx, q, fmtIDs[i])
 			}
 			if err != nil {
 				yield(catalog.Copy{}, err)
@@ -145,4 +153,25 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 			last = chunk[len(chunk)-1].FileSeq
 		}
 	}
+}
+
+// volumeChunk reads one chunk of a volume listing through the Querier.
+// The volume is known and the format is an id, so each copy costs no
+// string.
+func (e *Engine) volumeChunk(ctx context.Context, q Querier, barcode string, after int64,
+	fn func(fileID, copyNo, fileSeq, blockID, formatID, size int64)) error {
+	rows, err := q.Query(ctx, `SELECT file_id, copy_no, file_seq, block_id, format_id, size FROM copies
+		WHERE volume = $1 AND file_seq > $2 ORDER BY file_seq LIMIT $3`, barcode, after, listChunk)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fileID, copyNo, fileSeq, blockID, formatID, size int64
+		if err := rows.Scan(&fileID, &copyNo, &fileSeq, &blockID, &formatID, &size); err != nil {
+			return err
+		}
+		fn(fileID, copyNo, fileSeq, blockID, formatID, size)
+	}
+	return rows.Err()
 }

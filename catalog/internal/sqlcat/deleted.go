@@ -96,7 +96,8 @@ func (e *Engine) deleted(ctx context.Context, q Querier, id int64) (catalog.Dele
 		return d, err
 	}
 	d.File.Created, d.File.Modified, d.DeletedAt = fromNanos(created), fromNanos(modified), fromNanos(at)
-	rows, err := q.Query(ctx, `SELECT `+copyCols+` FROM deleted_copies WHERE file_id = $1 ORDER BY copy_no`, id)
+	rows, err := q.Query(ctx, `SELECT `+copyJoin+` FROM deleted_copies c JOIN formats f ON f.id = c.format_id
+		WHERE c.file_id = $1 ORDER BY c.copy_no`, id)
 	if err != nil {
 		return d, err
 	}

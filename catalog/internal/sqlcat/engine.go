@@ -15,6 +15,7 @@ type Engine struct {
 	d      Dialect
 	now    func() time.Time
 	closed atomic.Bool
+	fmts   formatCache
 }
 
 var _ catalog.Catalog = (*Engine)(nil)

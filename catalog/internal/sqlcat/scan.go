@@ -6,8 +6,12 @@ import (
 
 // Column lists, in the order the scan functions below expect.
 const (
-	fileCols   = `id, path, size, checksums, storage_class, owner, created, modified`
-	copyCols   = `file_id, copy_no, volume, file_seq, block_id, format, size`
+	fileCols = `id, path, size, checksums, storage_class, owner, created, modified`
+	// copyCols are the stored columns of copies and deleted_copies;
+	// copyJoin reads a copy with its format name from "<table> c JOIN
+	// formats f".
+	copyCols   = `file_id, copy_no, volume, file_seq, block_id, format_id, size`
+	copyJoin   = `c.file_id, c.copy_no, c.volume, c.file_seq, c.block_id, f.name, c.size`
 	volumeCols = `barcode, media_type, library, pool, state, state_reason, state_changed, capacity, bytes_used, last_file_seq, mounts, errors, writer, created, last_mounted, last_written`
 )
 

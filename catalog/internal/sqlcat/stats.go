@@ -54,8 +54,8 @@ func (e *Engine) Check(ctx context.Context) (catalog.Report, error) {
 	if err != nil {
 		return r, err
 	}
-	rows, err := q.Query(ctx, `SELECT `+copyCols+` FROM copies c
-		WHERE NOT EXISTS (SELECT 1 FROM volumes v WHERE v.barcode = c.volume) ORDER BY volume, file_seq`)
+	rows, err := q.Query(ctx, `SELECT `+copyJoin+` FROM copies c JOIN formats f ON f.id = c.format_id
+		WHERE NOT EXISTS (SELECT 1 FROM volumes v WHERE v.barcode = c.volume) ORDER BY c.volume, c.file_seq`)
 	if err != nil {
 		return r, err
 	}

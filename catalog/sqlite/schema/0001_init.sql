@@ -1,6 +1,14 @@
 -- tapekit catalog schema, version 1 (SQLite). The PostgreSQL schema in
 -- catalog/postgres/schema has the same tables, columns and constraints;
 -- keep them in step. Times are Unix nanoseconds (0 = unset).
+-- On-tape formats ("tapekit-pax-1", "cta-ansi") are few and repeat on
+-- every copy: copies store a small id, which keeps the table small and
+-- spares the volume listing a string per copy. Rows are never changed or
+-- removed, so readers may cache id → name.
+CREATE TABLE formats (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+);
 CREATE TABLE pools (
 	name        TEXT PRIMARY KEY,
 	description TEXT NOT NULL DEFAULT ''
@@ -56,7 +64,7 @@ CREATE TABLE copies (
 	file_id  INTEGER NOT NULL REFERENCES files (id),
 	copy_no  INTEGER NOT NULL,
 	block_id INTEGER NOT NULL,
-	format   TEXT NOT NULL,
+	format_id INTEGER NOT NULL REFERENCES formats (id),
 	size     INTEGER NOT NULL,
 	PRIMARY KEY (volume, file_seq),
 	UNIQUE (file_id, copy_no)
@@ -80,7 +88,7 @@ CREATE TABLE deleted_copies (
 	volume   TEXT NOT NULL,
 	file_seq INTEGER NOT NULL,
 	block_id INTEGER NOT NULL,
-	format   TEXT NOT NULL,
+	format_id INTEGER NOT NULL REFERENCES formats (id),
 	size     INTEGER NOT NULL,
 	PRIMARY KEY (file_id, copy_no)
 );
