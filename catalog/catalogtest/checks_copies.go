@@ -268,3 +268,31 @@ func checkConcurrentReserve(ctx context.Context, c catalog.Catalog) error {
 	}
 	return nil
 }
+
+// checkLongVolume lists a volume longer than any sensible read chunk, so
+// implementations that read in chunks are checked at the chunk seams.
+func checkLongVolume(ctx context.Context, c catalog.Catalog) error {
+	const n = 10_007
+	vol, err := FillVolume(ctx, c, n)
+	if err != nil {
+		return err
+	}
+	var i int64
+	for cp, err := range c.VolumeCopies(ctx, vol) {
+		if err != nil {
+			return fmt.Errorf("VolumeCopies: %w", err)
+		}
+		i++
+		if cp.FileSeq != i || cp.BlockID != i || cp.Volume != vol || cp.Format != "tapekit-pax-1" || cp.CopyNo != 1 {
+			return fmt.Errorf("copy %d of the volume listing is %+v", i, cp)
+		}
+	}
+	if i != n {
+		return fmt.Errorf("VolumeCopies listed %d copies, want %d", i, n)
+	}
+	vs, err := c.VolumeStats(ctx, vol)
+	if err != nil || vs.Copies != n {
+		return fmt.Errorf("VolumeStats = %+v, %v; want %d copies", vs, err, n)
+	}
+	return nil
+}

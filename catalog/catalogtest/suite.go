@@ -24,6 +24,7 @@ var checks = []check{
 	{"ListPaging", checkListPaging},
 	{"ListPrefixBounds", checkListPrefixBounds},
 	{"CommitCopies", checkCommitCopies},
+	{"LongVolume", checkLongVolume},
 	{"BadCommitsChangeNothing", checkBadCommits},
 	{"Reserve", checkReserve},
 	{"ConcurrentReserve", checkConcurrentReserve},

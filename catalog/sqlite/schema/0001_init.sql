@@ -4,7 +4,9 @@
 -- On-tape formats ("tapekit-pax-1", "cta-ansi") are few and repeat on
 -- every copy: copies store a small id, which keeps the table small and
 -- spares the volume listing a string per copy. Rows are never changed or
--- removed, so readers may cache id → name.
+-- removed, so readers may cache id → name. copies.format_id has no
+-- foreign key: ids come from this table in the committing transaction,
+-- and a per-row check would slow ingest for no protection.
 CREATE TABLE formats (
 	id   INTEGER PRIMARY KEY,
 	name TEXT NOT NULL UNIQUE
@@ -64,7 +66,7 @@ CREATE TABLE copies (
 	file_id  INTEGER NOT NULL REFERENCES files (id),
 	copy_no  INTEGER NOT NULL,
 	block_id INTEGER NOT NULL,
-	format_id INTEGER NOT NULL REFERENCES formats (id),
+	format_id INTEGER NOT NULL,
 	size     INTEGER NOT NULL,
 	PRIMARY KEY (volume, file_seq),
 	UNIQUE (file_id, copy_no)
@@ -88,7 +90,7 @@ CREATE TABLE deleted_copies (
 	volume   TEXT NOT NULL,
 	file_seq INTEGER NOT NULL,
 	block_id INTEGER NOT NULL,
-	format_id INTEGER NOT NULL REFERENCES formats (id),
+	format_id INTEGER NOT NULL,
 	size     INTEGER NOT NULL,
 	PRIMARY KEY (file_id, copy_no)
 );
