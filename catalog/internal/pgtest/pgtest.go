@@ -112,6 +112,9 @@ func Start(ctx context.Context) (*Server, error) {
 	data := filepath.Join(dir, "data")
 	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	// Run from the temp dir: the server user may not be allowed into the
+	// caller's working directory (a checkout under /root, say).
+	initdb.Dir = dir
 	if out, err := initdb.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
@@ -128,6 +131,7 @@ func Start(ctx context.Context) (*Server, error) {
 		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200", "-c", "shared_buffers=64MB")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	s.cmd.Dir = dir
 	// Pdeathsig: if the test binary dies without cleaning up, the server
 	// shuts down immediately instead of lingering.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
