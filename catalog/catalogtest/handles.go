@@ -1,0 +1,186 @@
+package catalogtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tapekit/tapekit/catalog"
+)
+
+// TestHandles checks several handles on one database, as several hosts
+// sharing a catalog: handles must hold at least two catalogs opened on the
+// same empty database. Writers spread over the handles race to reserve
+// volumes and commit; no volume may be held by two writers at once and no
+// commit may be lost. Then writers commit to one volume without
+// reservations, each reading the fill level and committing after it: each
+// commit either succeeds or fails with ErrConflict or ErrExists, and the
+// volume's fill level counts every success exactly once.
+func TestHandles(ctx context.Context, handles []catalog.Catalog) error {
+	if len(handles) < 2 {
+		return errors.New("catalogtest: TestHandles needs at least two handles")
+	}
+	const (
+		volumes  = 3
+		writers  = 8
+		rounds   = 5
+		perBatch = 3
+	)
+	c0 := handles[0]
+	if err := setup(ctx, c0, volumes); err != nil {
+		return err
+	}
+	var paths []string
+	for i := range writers * rounds * (perBatch + 1) {
+		paths = append(paths, fmt.Sprintf("/race/%05d", i))
+	}
+	files, err := create(ctx, c0, paths...)
+	if err != nil {
+		return err
+	}
+	next := make(chan catalog.File, len(files))
+	for _, f := range files {
+		next <- f
+	}
+	close(next)
+
+	var (
+		mu      sync.Mutex
+		holders = map[string]string{}
+		copies  = map[string]int64{} // committed per volume
+		errs    []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		c := handles[w%len(handles)]
+		name := fmt.Sprintf("host%d-w%d", w%len(handles), w)
+		wg.Go(func() {
+			for range rounds {
+				v, err := reserveRetry(ctx, c, name)
+				if err != nil {
+					fail(fmt.Errorf("%s: ReserveVolume: %w", name, err))
+					return
+				}
+				mu.Lock()
+				if h := holders[v.Barcode]; h != "" {
+					errs = append(errs, fmt.Errorf("volume %s handed to %s while %s holds it", v.Barcode, name, h))
+				}
+				holders[v.Barcode] = name
+				mu.Unlock()
+				batch := make([]catalog.Copy, perBatch)
+				for i := range batch {
+					f := <-next
+					batch[i] = catalog.Copy{FileID: f.ID, CopyNo: 1, FileSeq: v.LastFileSeq + int64(i) + 1, Format: "tapekit-pax-1"}
+				}
+				err = c.CommitCopies(ctx, v.Barcode, batch, v.BytesUsed+100*perBatch, v.LastFileSeq+perBatch)
+				mu.Lock()
+				if err == nil {
+					copies[v.Barcode] += perBatch
+				} else {
+					errs = append(errs, fmt.Errorf("%s: CommitCopies to its reserved volume %s: %w", name, v.Barcode, err))
+				}
+				holders[v.Barcode] = ""
+				mu.Unlock()
+				if err := c.ReleaseVolume(ctx, v.Barcode, name); err != nil {
+					fail(fmt.Errorf("%s: ReleaseVolume: %w", name, err))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for bc, n := range copies {
+		if err := checkFill(ctx, handles[1], bc, n); err != nil {
+			return err
+		}
+	}
+
+	// Unreserved commits racing on one volume.
+	const target = "p2V001"
+	var ok int64
+	for w := range writers {
+		c := handles[w%len(handles)]
+		f := <-next
+		wg.Go(func() {
+			for attempt := 0; ; attempt++ {
+				v, err := c.Volume(ctx, target)
+				if err != nil {
+					fail(err)
+					return
+				}
+				cp := catalog.Copy{FileID: f.ID, CopyNo: 1, FileSeq: v.LastFileSeq + 1, Format: "tapekit-pax-1"}
+				err = c.CommitCopies(ctx, target, []catalog.Copy{cp}, v.BytesUsed+100, v.LastFileSeq+1)
+				switch {
+				case err == nil:
+					mu.Lock()
+					ok++
+					mu.Unlock()
+					return
+				case (errors.Is(err, catalog.ErrConflict) || errors.Is(err, catalog.ErrExists)) && attempt < 1000:
+					continue
+				default:
+					fail(fmt.Errorf("racing CommitCopies: %w", err))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if ok != writers {
+		return fmt.Errorf("%d of %d racing commits succeeded", ok, writers)
+	}
+	return checkFill(ctx, handles[0], target, writers)
+}
+
+// checkFill checks that a volume holds n copies at file sequences 1…n and
+// records 100 bytes for each.
+func checkFill(ctx context.Context, c catalog.Catalog, barcode string, n int64) error {
+	v, err := c.Volume(ctx, barcode)
+	if err != nil {
+		return err
+	}
+	if v.LastFileSeq != n || v.BytesUsed != 100*n {
+		return fmt.Errorf("volume %s: last file %d, %d bytes used; want %d and %d (an update was lost)", barcode, v.LastFileSeq, v.BytesUsed, n, 100*n)
+	}
+	listed, err := volumeCopies(ctx, c, barcode)
+	if err != nil {
+		return err
+	}
+	if int64(len(listed)) != n {
+		return fmt.Errorf("volume %s lists %d copies, want %d", barcode, len(listed), n)
+	}
+	for i, cp := range listed {
+		if cp.FileSeq != int64(i)+1 {
+			return fmt.Errorf("volume %s: copy %d at file sequence %d, want %d", barcode, i, cp.FileSeq, i+1)
+		}
+	}
+	return nil
+}
+
+// reserveRetry waits for a volume while all are held by other writers.
+func reserveRetry(ctx context.Context, c catalog.Catalog, writer string) (catalog.Volume, error) {
+	for i := 0; ; i++ {
+		v, err := c.ReserveVolume(ctx, "p1", 0, writer)
+		if !errors.Is(err, catalog.ErrNoVolume) || i > 20000 {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}

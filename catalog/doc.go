@@ -1,0 +1,57 @@
+// Package catalog defines the metadata store of a tape archive: which
+// files exist, where each copy lies on tape, which checksums they must
+// match, and which volumes can take more data.
+//
+// # Model
+//
+// A Pool is a set of volumes for one kind of data. A StorageClass names
+// how many copies a file wants and the pool of each copy. A Volume is a
+// cartridge: barcode, media type, library, pool, state (active, full,
+// readonly, disabled, broken, repacking, exported), capacity and fill
+// level, the tape file number of its last copy, and mount and error
+// counters. A File has an id the catalog assigns, a clean absolute path,
+// a size, checksums by algorithm (Algorithms) and a storage class. A Copy
+// places one copy of a file on a volume: copy number, tape file sequence,
+// block id where it starts, on-tape format.
+//
+// # Writing to tape
+//
+// A writer asks for a volume with ReserveVolume, which never gives one
+// volume to two writers, even on different hosts sharing a database. It
+// writes files to tape, makes them durable with a synchronising filemark,
+// and only then calls CommitCopies with the copies and the volume's new
+// fill level: one transaction, all or nothing. A commit whose file
+// sequences do not follow the volume's recorded last one fails with
+// ErrConflict, so two writers on one volume cannot overwrite each other's
+// fill level. Nothing is reported on tape before it is committed.
+//
+// # Reading
+//
+// VolumeCopies iterates over a volume's copies in tape order with bounded
+// memory, for recalls that read a tape once from front to back. List pages
+// through a directory or any path prefix with an opaque cursor (keyset
+// paging: every page costs the same).
+//
+// # Deleting
+//
+// Delete moves a file and its copies into a recycle log with the time and
+// reason; its data stays on tape until the volume is repacked. Undelete
+// brings it back under its old id while the path is free.
+//
+// # Errors
+//
+// Sentinels (ErrNotFound, ErrExists, ErrInvalidPath, ErrUnknownAlgorithm,
+// ErrNoVolume, ErrConflict, ErrSchemaTooNew, …) are matched with
+// errors.Is; a *ValidationError names the rejected argument, with its
+// index in a batch, and is matched with errors.As. A method that returns
+// an error has changed nothing.
+//
+// # Implementations
+//
+// catalog/sqlite is the embedded default: one file, no server.
+// catalog/postgres serves several hosts sharing one catalog. Both share
+// one schema design, apply numbered migrations on open, record the schema
+// version, and refuse a database written by a newer version
+// (ErrSchemaTooNew) without touching it. catalog/catalogtest is the
+// conformance suite any implementation can run.
+package catalog

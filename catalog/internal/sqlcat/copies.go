@@ -1,0 +1,177 @@
+package sqlcat
+
+import (
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/tapekit/tapekit/catalog"
+)
+
+// CommitCopies implements catalog.Catalog. The volume row is read (and on
+// PostgreSQL locked) first, so two commits to one volume are serialised
+// and the second is checked against the first one's fill level: no update
+// is lost.
+func (e *Engine) CommitCopies(ctx context.Context, barcode string, copies []catalog.Copy, bytesUsed, lastFileSeq int64) error {
+	if err := catalog.ValidateName("volume", barcode); err != nil {
+		return err
+	}
+	if bytesUsed < 0 {
+		return &catalog.ValidationError{Field: "bytes_used", Value: fmt.Sprint(bytesUsed), Err: catalog.ErrInvalidSize}
+	}
+	if lastFileSeq < 0 {
+		return &catalog.ValidationError{Field: "last_file_seq", Value: fmt.Sprint(lastFileSeq), Err: catalog.ErrInvalid}
+	}
+	batch := make([]catalog.Copy, len(copies))
+	for i, c := range copies {
+		if err := catalog.ValidateCopy(c); err != nil {
+			return catalog.WithIndex(err, "copies", i)
+		}
+		if c.Volume != "" && c.Volume != barcode {
+			return &catalog.ValidationError{Field: fmt.Sprintf("copies[%d].volume", i), Value: c.Volume, Err: catalog.ErrInvalid}
+		}
+		c.Volume = barcode
+		batch[i] = c
+	}
+	return e.write(ctx, func(tx Tx) error {
+		v, err := e.volume(ctx, tx, barcode, e.d.ForUpdate)
+		if err != nil {
+			return err
+		}
+		if v.State != catalog.StateActive {
+			return fmt.Errorf("%w: volume %q is %s", catalog.ErrVolumeNotWritable, barcode, v.State)
+		}
+		if bytesUsed < v.BytesUsed {
+			return fmt.Errorf("%w: volume %q has %d bytes used, commit says %d", catalog.ErrConflict, barcode, v.BytesUsed, bytesUsed)
+		}
+		if lastFileSeq < v.LastFileSeq {
+			return fmt.Errorf("%w: volume %q is at file %d, commit says %d", catalog.ErrConflict, barcode, v.LastFileSeq, lastFileSeq)
+		}
+		for i, c := range batch {
+			if c.FileSeq <= v.LastFileSeq || c.FileSeq > lastFileSeq {
+				return &catalog.ValidationError{
+					Field: fmt.Sprintf("copies[%d].file_seq", i),
+					Value: fmt.Sprintf("%d (volume at %d, commit to %d)", c.FileSeq, v.LastFileSeq, lastFileSeq),
+					Err:   catalog.ErrConflict,
+				}
+			}
+		}
+		if len(batch) > 0 {
+			names := make([]string, len(batch))
+			for i, c := range batch {
+				names[i] = c.Format
+			}
+			fmtIDs, err := formatIDs(ctx, tx, names)
+			if err != nil {
+				return err
+			}
+			if err := tx.InsertCopies(ctx, batch, fmtIDs); err != nil {
+				switch e.b.Classify(err) {
+				case KindCopy:
+					return fmt.Errorf("%w: a copy with this file id and copy number: %v", catalog.ErrExists, err)
+				case KindFileSeq:
+					return fmt.Errorf("%w: two copies at one file sequence: %v", catalog.ErrExists, err)
+				case KindForeignKey:
+					return fmt.Errorf("%w: a copy names a file that does not exist: %v", catalog.ErrNotFound, err)
+				}
+				return err
+			}
+		}
+		return updateVolume(ctx, tx, barcode, `UPDATE volumes SET bytes_used = $2, last_file_seq = $3, last_written = $4 WHERE barcode = $1`,
+			barcode, bytesUsed, lastFileSeq, e.nowNanos())
+	})
+}
+
+// Copies implements catalog.Catalog.
+func (e *Engine) Copies(ctx context.Context, id int64) ([]catalog.Copy, error) {
+	q, err := e.reader()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.file(ctx, q, id); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT `+copyJoin+` FROM copies c JOIN formats f ON f.id = c.format_id
+		WHERE c.file_id = $1 ORDER BY c.copy_no`, id)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanCopy)
+}
+
+// listChunk is how many copies VolumeCopies reads per query: enough to
+// amortise the query, small enough to bound memory.
+const listChunk = 4096
+
+// VolumeCopies implements catalog.Catalog. It reads the volume in chunks
+// by keyset (file_seq > last), closing each result before yielding, so no
+// connection or lock is held while the caller's loop body runs and the
+// body may call the catalog itself.
+func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[catalog.Copy, error] {
+	return func(yield func(catalog.Copy, error) bool) {
+		q, err := e.reader()
+		if err != nil {
+			yield(catalog.Copy{}, err)
+			return
+		}
+		if _, err := e.volume(ctx, q, barcode, ""); err != nil {
+			yield(catalog.Copy{}, err)
+			return
+		}
+		chunk := make([]catalog.Copy, 0, listChunk)
+		var fmtIDs []int64
+		var last int64
+		for {
+			chunk, fmtIDs = chunk[:0], fmtIDs[:0]
+			add := func(fileID, copyNo, fileSeq, blockID, formatID, size int64) {
+				chunk = append(chunk, catalog.Copy{FileID: fileID, CopyNo: copyNo, Volume: barcode, FileSeq: fileSeq, BlockID: blockID, Size: size})
+				fmtIDs = append(fmtIDs, formatID)
+			}
+			if vc, ok := e.b.(VolumeChunker); ok {
+				err = vc.VolumeChunk(ctx, barcode, last, listChunk, add)
+			} else {
+				err = e.volumeChunk(ctx, q, barcode, last, add)
+			}
+			for i := range chunk {
+				if err != nil {
+					break
+				}
+				chunk[i].Format, err = e.fmts.name(ctx, q, fmtIDs[i])
+			}
+			if err != nil {
+				yield(catalog.Copy{}, err)
+				return
+			}
+			for _, c := range chunk {
+				if !yield(c, nil) {
+					return
+				}
+			}
+			if len(chunk) < listChunk {
+				return
+			}
+			last = chunk[len(chunk)-1].FileSeq
+		}
+	}
+}
+
+// volumeChunk reads one chunk of a volume listing through the Querier.
+// The volume is known and the format is an id, so each copy costs no
+// string.
+func (e *Engine) volumeChunk(ctx context.Context, q Querier, barcode string, after int64,
+	fn func(fileID, copyNo, fileSeq, blockID, formatID, size int64)) error {
+	rows, err := q.Query(ctx, `SELECT file_id, copy_no, file_seq, block_id, format_id, size FROM copies
+		WHERE volume = $1 AND file_seq > $2 ORDER BY file_seq LIMIT $3`, barcode, after, listChunk)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fileID, copyNo, fileSeq, blockID, formatID, size int64
+		if err := rows.Scan(&fileID, &copyNo, &fileSeq, &blockID, &formatID, &size); err != nil {
+			return err
+		}
+		fn(fileID, copyNo, fileSeq, blockID, formatID, size)
+	}
+	return rows.Err()
+}

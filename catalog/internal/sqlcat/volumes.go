@@ -1,0 +1,159 @@
+package sqlcat
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tapekit/tapekit/catalog"
+)
+
+func unknownVolume(barcode string) error {
+	return &catalog.ValidationError{Field: "volume", Value: barcode, Err: catalog.ErrUnknownVolume}
+}
+
+// AddVolume implements catalog.Catalog.
+func (e *Engine) AddVolume(ctx context.Context, v catalog.Volume) error {
+	if err := catalog.ValidateVolume(v); err != nil {
+		return err
+	}
+	now := e.nowNanos()
+	created, changed := toNanos(v.Created), toNanos(v.StateChanged)
+	if created == 0 {
+		created = now
+	}
+	if changed == 0 {
+		changed = now
+	}
+	return e.write(ctx, func(tx Tx) error {
+		ok, err := poolExists(ctx, tx, v.Pool)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &catalog.ValidationError{Field: "pool", Value: v.Pool, Err: catalog.ErrUnknownPool}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO volumes (`+volumeCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, $14, $15)`,
+			v.Barcode, v.MediaType, v.Library, v.Pool, string(v.State), v.StateReason, changed,
+			v.Capacity, v.BytesUsed, v.LastFileSeq, v.Mounts, v.Errors, created, toNanos(v.LastMounted), toNanos(v.LastWritten))
+		if e.b.Classify(err) == KindBarcode {
+			return &catalog.ValidationError{Field: "barcode", Value: v.Barcode, Err: catalog.ErrExists}
+		}
+		return err
+	})
+}
+
+func (e *Engine) volume(ctx context.Context, q Querier, barcode, lock string) (catalog.Volume, error) {
+	v, err := scanVolume(q.QueryRow(ctx, `SELECT `+volumeCols+` FROM volumes WHERE barcode = $1`+lock, barcode))
+	if e.b.IsNoRows(err) {
+		return v, unknownVolume(barcode)
+	}
+	return v, err
+}
+
+// Volume implements catalog.Catalog.
+func (e *Engine) Volume(ctx context.Context, barcode string) (catalog.Volume, error) {
+	q, err := e.reader()
+	if err != nil {
+		return catalog.Volume{}, err
+	}
+	return e.volume(ctx, q, barcode, "")
+}
+
+// updateVolume runs an UPDATE of one volume and maps "no row" to
+// ErrUnknownVolume.
+func updateVolume(ctx context.Context, tx Tx, barcode, sql string, args ...any) error {
+	n, err := tx.Exec(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return unknownVolume(barcode)
+	}
+	return nil
+}
+
+// SetVolumeState implements catalog.Catalog.
+func (e *Engine) SetVolumeState(ctx context.Context, barcode string, state catalog.VolumeState, reason string) error {
+	if !state.Valid() {
+		return &catalog.ValidationError{Field: "state", Value: string(state), Err: catalog.ErrInvalid}
+	}
+	if err := catalog.ValidateText("reason", reason); err != nil {
+		return err
+	}
+	return e.write(ctx, func(tx Tx) error {
+		return updateVolume(ctx, tx, barcode, `UPDATE volumes SET state = $2, state_reason = $3, state_changed = $4 WHERE barcode = $1`,
+			barcode, string(state), reason, e.nowNanos())
+	})
+}
+
+// RecordMount implements catalog.Catalog.
+func (e *Engine) RecordMount(ctx context.Context, barcode string, errors int64) error {
+	if errors < 0 {
+		return &catalog.ValidationError{Field: "errors", Value: fmt.Sprint(errors), Err: catalog.ErrInvalid}
+	}
+	return e.write(ctx, func(tx Tx) error {
+		return updateVolume(ctx, tx, barcode, `UPDATE volumes SET mounts = mounts + 1, errors = errors + $2, last_mounted = $3 WHERE barcode = $1`,
+			barcode, errors, e.nowNanos())
+	})
+}
+
+// ReserveVolume implements catalog.Catalog. The candidate row is picked
+// and marked in one transaction; on PostgreSQL the SELECT locks it with
+// FOR UPDATE SKIP LOCKED, so a concurrent reservation skips it instead of
+// waiting and, once this one commits, sees the writer set and passes it by.
+func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, writer string) (catalog.Volume, error) {
+	if err := catalog.ValidateName("pool", pool); err != nil {
+		return catalog.Volume{}, err
+	}
+	if err := catalog.ValidateName("writer", writer); err != nil {
+		return catalog.Volume{}, err
+	}
+	if minFree < 0 {
+		return catalog.Volume{}, &catalog.ValidationError{Field: "min_free", Value: fmt.Sprint(minFree), Err: catalog.ErrInvalidSize}
+	}
+	var v catalog.Volume
+	err := e.write(ctx, func(tx Tx) error {
+		var barcode string
+		err := tx.QueryRow(ctx, `SELECT barcode FROM volumes
+			WHERE pool = $1 AND state = 'active' AND (writer = '' OR writer = $2) AND capacity - bytes_used >= $3
+			ORDER BY CASE WHEN writer = $2 THEN 0 ELSE 1 END, bytes_used DESC, barcode
+			LIMIT 1`+e.d.SkipLocked, pool, writer, minFree).Scan(&barcode)
+		if e.b.IsNoRows(err) {
+			ok, err := poolExists(ctx, tx, pool)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &catalog.ValidationError{Field: "pool", Value: pool, Err: catalog.ErrUnknownPool}
+			}
+			return fmt.Errorf("%w: pool %q, %d bytes free wanted", catalog.ErrNoVolume, pool, minFree)
+		}
+		if err != nil {
+			return err
+		}
+		if err := updateVolume(ctx, tx, barcode, `UPDATE volumes SET writer = $2 WHERE barcode = $1`, barcode, writer); err != nil {
+			return err
+		}
+		v, err = e.volume(ctx, tx, barcode, "")
+		return err
+	})
+	return v, err
+}
+
+// ReleaseVolume implements catalog.Catalog.
+func (e *Engine) ReleaseVolume(ctx context.Context, barcode, writer string) error {
+	return e.write(ctx, func(tx Tx) error {
+		v, err := e.volume(ctx, tx, barcode, e.d.ForUpdate)
+		if err != nil {
+			return err
+		}
+		if v.Writer == "" {
+			return nil
+		}
+		if writer != "" && v.Writer != writer {
+			return fmt.Errorf("%w: volume %q is held by %q, not %q", catalog.ErrReserved, barcode, v.Writer, writer)
+		}
+		return updateVolume(ctx, tx, barcode, `UPDATE volumes SET writer = '' WHERE barcode = $1`, barcode)
+	})
+}

@@ -1,0 +1,76 @@
+package catalog
+
+import "time"
+
+// VolumeState is the life-cycle state of a volume. Only StateActive volumes
+// take new copies.
+type VolumeState string
+
+// Volume states, as operators of Enstore and CTA know them.
+const (
+	// StateActive: readable and writable.
+	StateActive VolumeState = "active"
+	// StateFull: the writer reached the end of the medium; read only.
+	StateFull VolumeState = "full"
+	// StateReadOnly: an operator stopped writes; read only.
+	StateReadOnly VolumeState = "readonly"
+	// StateDisabled: neither read nor written, for example while it is
+	// checked by hand.
+	StateDisabled VolumeState = "disabled"
+	// StateBroken: the medium failed; its copies must be recovered from
+	// other copies.
+	StateBroken VolumeState = "broken"
+	// StateRepacking: its live copies are being moved to other volumes.
+	StateRepacking VolumeState = "repacking"
+	// StateExported: the cartridge left the library.
+	StateExported VolumeState = "exported"
+)
+
+// VolumeStates lists every valid VolumeState.
+var VolumeStates = []VolumeState{StateActive, StateFull, StateReadOnly, StateDisabled, StateBroken, StateRepacking, StateExported}
+
+// Valid reports whether s is one of VolumeStates.
+func (s VolumeState) Valid() bool {
+	for _, v := range VolumeStates {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Volume is one tape cartridge as the catalog knows it.
+type Volume struct {
+	Barcode   string // "ABC123L9"; unique
+	MediaType string // "LTO-9"
+	Library   string // which library holds it
+	Pool      string // the pool it belongs to; must exist
+	State     VolumeState
+	// StateReason is the operator's or program's reason for the last state
+	// change ("end of medium", "repack to LTO-9").
+	StateReason  string
+	StateChanged time.Time
+
+	// Capacity is the usable capacity in bytes; BytesUsed how much of it is
+	// written, as the last commit recorded it.
+	Capacity  int64
+	BytesUsed int64
+	// LastFileSeq is the tape file number of the last committed copy (0 for
+	// an empty volume). Tape file numbers start at 1 and only grow: deleting
+	// a file does not free its place on tape.
+	LastFileSeq int64
+
+	Mounts int64 // times mounted (RecordMount)
+	Errors int64 // read or write errors reported (RecordMount)
+
+	// Writer is the writer that reserved the volume with ReserveVolume,
+	// empty when none has.
+	Writer string
+
+	Created     time.Time
+	LastMounted time.Time
+	LastWritten time.Time
+}
+
+// Free returns the bytes left on the volume.
+func (v Volume) Free() int64 { return v.Capacity - v.BytesUsed }
