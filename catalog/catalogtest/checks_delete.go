@@ -78,9 +78,22 @@ func checkDeleteUndelete(ctx context.Context, c catalog.Catalog) error {
 	if err != nil {
 		return err
 	}
+	// A volume listing shows the restored copy as it was: on SQLite this is
+	// the path where the listing record is computed, not stored.
+	after, err := volumeCopies(ctx, c, wantCopy.Volume)
+	if err != nil {
+		return fmt.Errorf("VolumeCopies after Undelete: %w", err)
+	}
+	var relisted []catalog.Copy
+	for _, cp := range after {
+		if cp.FileID == gone.ID {
+			relisted = append(relisted, cp)
+		}
+	}
 	_, e3 := c.Deleted(ctx, gone.ID)
 	_, e4 := c.Undelete(ctx, 999999)
 	return first(
+		diff("VolumeCopies after Undelete", []catalog.Copy{wantCopy}, relisted),
 		diff("File after Undelete", gone, got, emptyMaps),
 		diff("Copies after Undelete", []catalog.Copy{wantCopy}, restored),
 		wantErr("Deleted after Undelete", e3, catalog.ErrNotFound),

@@ -223,7 +223,7 @@ type txn struct {
 // the INSERT once instead of per row is most of what makes a batch fast.
 func (t *txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64, error) {
 	st, err := t.tx.PrepareContext(ctx, `INSERT INTO files (path, size, checksums, storage_class, owner, created, modified)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, err
 	}
@@ -241,16 +241,20 @@ func (t *txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64,
 	return ids, nil
 }
 
-// InsertCopies uses one prepared statement, as InsertFiles.
+// InsertCopies uses one prepared statement, as InsertFiles, with
+// positional parameters (numbered ones cost a name lookup per bind), and
+// fills the rec column listings read.
 func (t *txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats []int64) error {
-	st, err := t.tx.PrepareContext(ctx, `INSERT INTO copies (file_id, copy_no, volume, file_seq, block_id, format_id, size)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`)
+	st, err := t.tx.PrepareContext(ctx, `INSERT INTO copies (file_id, copy_no, volume, file_seq, block_id, format_id, size, rec)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	var rec []byte
 	for i, c := range copies {
-		if _, err := st.ExecContext(ctx, c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, formats[i], c.Size); err != nil {
+		rec = appendRec(rec[:0], c.FileID, c.CopyNo, c.BlockID, formats[i], c.Size)
+		if _, err := st.ExecContext(ctx, c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, formats[i], c.Size, string(rec)); err != nil {
 			return err
 		}
 	}
