@@ -8,3 +8,9 @@ require (
 	golang.org/x/sys v0.49.0
 	pgregory.net/rapid v1.3.0
 )
+	github.com/cespare/xxhash/v2 v2.3.0
+	github.com/google/go-cmp v0.7.0
+	pgregory.net/rapid v1.3.0
+)
+
+require golang.org/x/sys v0.49.0
