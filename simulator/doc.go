@@ -59,6 +59,11 @@
 // Synthetic data (FillSynthetic) fills cartridges for benchmarks without
 // using disk.
 //
+// A synchronising filemark stops the tape where the data ends; the next
+// write first pays a backhitch (2.5 s) to bring the tape back up to speed,
+// so frequent synchronisation costs what it costs on a real drive, and
+// DriveStats shows it.
+//
 // # Faults
 //
 // InjectMediaError (read or write failures over a block range), FailDrive,

@@ -67,6 +67,9 @@ type driveState struct {
 	alerts         tape.TapeAlertFlags
 	cleaningNeeded bool
 	stats          DriveStats
+	// stopped: a synchronising flush stopped the tape mid-stream, so the
+	// next write first pays a backhitch to get back up to speed.
+	stopped bool
 	// file is what library.json records of the drive; guarded by lib.mu.
 	file driveFile
 	// mediumChanged and poweredOn remember the unit attentions a SCSI
@@ -194,21 +197,30 @@ func (s *driveState) spend(ctx context.Context, d time.Duration) error {
 	return s.lib.wait(ctx, total)
 }
 
-// flush writes the drive's buffer to tape. A drive that was streaming
-// writes stops, which costs a backhitch when hold is false.
-func (s *driveState) flush(ctx context.Context, c *cartridge, backhitchCost bool) error {
+// flush writes the drive's buffer to tape. After a synchronising filemark
+// (stop true) the tape stops where the data ends; the backhitch that brings
+// it back up to speed is paid by the next write, not by the flush, so a
+// final synchronisation costs nothing extra.
+func (s *driveState) flush(ctx context.Context, c *cartridge, stop bool) error {
 	if c.synced == c.content.objects() {
 		return nil
 	}
 	if err := s.lib.syncCartridge(c); err != nil {
 		return s.errAt("flush", fmt.Errorf("%w: %v", tape.ErrHardwareError, err))
 	}
-	if backhitchCost {
-		s.stats.Backhitches++
-		s.stats.Positioning += backhitch
-		return s.spend(ctx, backhitch)
-	}
+	s.stopped = stop
 	return nil
+}
+
+// resume pays the backhitch of a write that follows a synchronising flush.
+func (s *driveState) resume(ctx context.Context) error {
+	if !s.stopped {
+		return nil
+	}
+	s.stopped = false
+	s.stats.Backhitches++
+	s.stats.Positioning += backhitch
+	return s.spend(ctx, backhitch)
 }
 
 // Read implements tape.Drive.
@@ -296,6 +308,9 @@ func (d *Drive) Write(ctx context.Context, p []byte) error {
 	if err != nil {
 		return err
 	}
+	if err := s.resume(ctx); err != nil {
+		return err
+	}
 	b, err := s.lib.data(c)
 	if err == nil {
 		err = s.lib.truncateAt(c, s.pos)
@@ -342,6 +357,9 @@ func (d *Drive) WriteFilemarks(ctx context.Context, count int, sync bool) error 
 		if warn, err = s.checkRoom(op, c, int64(count)*filemarkSize); err != nil {
 			return err
 		}
+		if err := s.resume(ctx); err != nil {
+			return err
+		}
 		if err := s.lib.truncateAt(c, s.pos); err != nil {
 			return s.errAt(op, fmt.Errorf("%w: %v", tape.ErrHardwareError, err))
 		}
@@ -364,6 +382,7 @@ func (d *Drive) WriteFilemarks(ctx context.Context, count int, sync bool) error 
 
 // move repositions to object id, charging the locate.
 func (s *driveState) move(ctx context.Context, c *cartridge, id int64) error {
+	s.stopped = false // a locate positions the tape anyway
 	from, to := c.content.tapeOffset(s.pos), c.content.tapeOffset(id)
 	s.pos = id
 	t := c.geo.locate(from, to)
@@ -534,7 +553,7 @@ func (s *driveState) rewind(ctx context.Context, c *cartridge) error {
 		return err
 	}
 	t := c.geo.rewind(c.content.tapeOffset(s.pos))
-	s.pos = 0
+	s.pos, s.stopped = 0, false
 	s.stats.Positioning += t
 	return s.spend(ctx, t)
 }
@@ -575,7 +594,7 @@ func (s *driveState) load(ctx context.Context) error {
 	if c.cleaning {
 		return s.clean(ctx, c)
 	}
-	s.threaded, s.pos = true, 0
+	s.threaded, s.pos, s.stopped = true, 0, false
 	s.mediumChanged = true
 	c.mounts++
 	s.stats.Mounts++

@@ -39,7 +39,7 @@ func Example() {
 	// Output:
 	// hello, tape, then true
 	// TK0001L9 LTO-9 partition 0 file 1 block 2
-	// library time: 34s
+	// library time: 31s
 }
 
 // Data a drive holds in its buffer is lost in a power cut; what a

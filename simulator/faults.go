@@ -58,7 +58,7 @@ func (l *Library) PowerLoss() error {
 			if c := d.cart(); c != nil && c.media != nil {
 				l.powerLoss(c)
 			}
-			d.threaded, d.pos, d.debt = false, 0, 0
+			d.threaded, d.pos, d.debt, d.stopped = false, 0, 0, false
 			d.poweredOn = true
 		}
 		return nil
