@@ -168,5 +168,7 @@ func sortedCopy(s []string) []string {
 
 var cmpRecord = cmp.Options{
 	cmp.Comparer(func(a, b checksum.Value) bool { return a.Equal(b) }),
-	cmp.Comparer(func(a, b error) bool { return (a == nil) == (b == nil) && (a == nil || errors.Is(a, b) || a.Error() == b.Error()) }),
+	cmp.Comparer(func(a, b error) bool {
+		return (a == nil) == (b == nil) && (a == nil || errors.Is(a, b) || a.Error() == b.Error())
+	}),
 }
