@@ -63,7 +63,7 @@ func content(seed uint64, n int) []byte {
 
 // readAll opens fseq and reads it through, returning the data and the
 // final error (nil when verified).
-func readAll(t testing.TB, d *simulator.Drive, fseq int64, opts *format.ReaderOptions) ([]byte, format.Record, error) {
+func readAll(t interface{ Helper() }, d *simulator.Drive, fseq int64, opts *format.ReaderOptions) ([]byte, format.Record, error) {
 	t.Helper()
 	f, err := format.Open(context.Background(), d, fseq, opts)
 	if err != nil {
