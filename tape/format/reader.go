@@ -47,6 +47,11 @@ type File struct {
 	n        int64
 	rec      Record
 	err      error // sticky: io.EOF or the failure
+
+	// For FormatANSI: the data is read straight from br, and hdr1 is
+	// checked against the trailer labels.
+	ansi bool
+	hdr1 HDR1
 }
 
 // Open positions d at tape file fseq (1 for the first file after the
@@ -185,6 +190,9 @@ func statusOf(err error) Status {
 func (f *File) Read(p []byte) (int, error) {
 	if f.err != nil {
 		return 0, f.err
+	}
+	if f.ansi {
+		return f.readANSI(p)
 	}
 	n, err := f.tr.Read(p)
 	if n > 0 {

@@ -49,7 +49,7 @@ type Record struct {
 	Path         string           `json:"path"`
 	Size         int64            `json:"size"`
 	ModTime      time.Time        `json:"mtime,omitzero"`
-	Copy         int              `json:"copy"`
+	Copy         int              `json:"copy"` // 0 when unknown (ANSI tapes do not record it)
 	StorageClass string           `json:"storage_class,omitempty"`
 	Checksums    []checksum.Value `json:"-"`
 

@@ -48,8 +48,8 @@ func Scan(ctx context.Context, d tape.Drive, from int64, opts *ScanOptions) iter
 			}
 		}
 		buf := make([]byte, o.MaxBlockSize)
-		if l.Format != FormatPAX {
-			yield(Record{}, fmt.Errorf("%w: the tape is labelled %s", ErrWrongFormat, l.Format))
+		if l.Format == FormatANSI {
+			scanANSI(ctx, d, l, from, buf, yield)
 			return
 		}
 		if from > 1 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -60,6 +61,13 @@ type WriterOptions struct {
 	// Now gives file modification times left zero in Meta; nil means
 	// time.Now.
 	Now func() time.Time
+	// Format is FormatPAX (the default) or FormatANSI; the tape's label
+	// must be of the same format.
+	Format string
+	// Site and Host go into the UHL1/UTL1 labels of FormatANSI (CTA puts
+	// its domain and the tape server's name there); Host defaults to the
+	// host name.
+	Site, Host string
 }
 
 // Writer appends files to a tape labelled in FormatPAX: each file is one
@@ -87,8 +95,12 @@ type Writer struct {
 		bytes int64
 		files int
 	}
-	full   bool
-	err    error // sticky
+	// touched: something of the current file reached the drive.
+	touched bool
+	// drive describes the drive for the ANSI user labels.
+	driveInfo tape.Status
+	full      bool
+	err       error // sticky
 	closed bool
 }
 
@@ -124,6 +136,16 @@ func NewWriter(d tape.Drive, opts *WriterOptions) (*Writer, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	switch o.Format {
+	case "":
+		o.Format = FormatPAX
+	case FormatPAX, FormatANSI:
+	default:
+		return nil, fmt.Errorf("%w: unknown format %q", ErrWrongFormat, o.Format)
+	}
+	if o.Host == "" {
+		o.Host, _ = os.Hostname()
+	}
 	return &Writer{d: d, o: o, bw: blockWriter{d: d, buf: make([]byte, o.BlockSize)}, sets: map[string]*checksum.Set{}}, nil
 }
 
@@ -149,12 +171,15 @@ func (w *Writer) Start(ctx context.Context) error {
 	if err != nil && !errors.Is(err, ErrTruncated) {
 		return err
 	}
-	if l.Format != FormatPAX {
-		return fmt.Errorf("%w: the tape is labelled %s; this writer writes %s", ErrWrongFormat, l.Format, FormatPAX)
+	if l.Format != w.o.Format {
+		return fmt.Errorf("%w: the tape is labelled %s; this writer writes %s", ErrWrongFormat, l.Format, w.o.Format)
 	}
 	fseq, block, open, err := endOfData(ctx, w.d)
 	if err != nil {
 		return err
+	}
+	if w.o.Format == FormatANSI {
+		return w.startANSI(ctx, l, fseq, block, open)
 	}
 	if open {
 		if err := w.d.WriteFilemarks(ctx, 1, true); err != nil && !errors.Is(err, tape.ErrEarlyWarning) {
@@ -276,12 +301,17 @@ func (w *Writer) WriteFile(ctx context.Context, meta Meta, r io.Reader) (Record,
 	w.bw.ctx = ctx
 	defer func() { w.bw.ctx = nil }()
 	w.bw.startFile()
+	w.touched = false
 	rec := Record{
-		Volume: w.volume, Format: FormatPAX, FSeq: w.fseq, Block: w.block,
+		Volume: w.volume, Format: w.o.Format, FSeq: w.fseq, Block: w.block,
 		FileID: meta.FileID, Path: meta.Path, Size: meta.Size, ModTime: hdr.ModTime,
 		Copy: max(meta.Copy, 1), StorageClass: meta.StorageClass, Status: StatusPending,
 	}
-	if err := w.writeMember(hdr, meta, r, set); err != nil {
+	write, overhead := w.writeMember, int64(1)
+	if w.o.Format == FormatANSI {
+		write, overhead = w.writeANSI, 9
+	}
+	if err := write(hdr, meta, r, set); err != nil {
 		var de *driveError
 		if errors.As(err, &de) {
 			if errors.Is(de.err, tape.ErrEndOfMedium) && w.d.WriteFilemarks(ctx, 0, true) == nil {
@@ -294,6 +324,14 @@ func (w *Writer) WriteFile(ctx context.Context, meta Meta, r io.Reader) (Record,
 	}
 	rec.Blocks = w.bw.blocks
 	rec.Checksums = set.Sum()
+	if w.o.Format == FormatANSI {
+		rec.Path, rec.ModTime, rec.StorageClass = "", time.Time{}, ""
+		// The headers and the data's filemark are written; the trailer
+		// labels follow, then the closing filemark below.
+		if err := w.writeANSITrailer(rec); err != nil {
+			return Record{}, fileError("write", rec.FSeq, tape.Position{}, false, w.fail(err))
+		}
+	}
 	sync := w.full || w.bw.warned
 	w.sinceSync.bytes += meta.Size
 	w.sinceSync.files++
@@ -312,7 +350,7 @@ func (w *Writer) WriteFile(ctx context.Context, meta Meta, r io.Reader) (Record,
 		return Record{}, fileError("write", rec.FSeq, tape.Position{}, false, w.fail(err))
 	}
 	w.fseq++
-	w.block += rec.Blocks + 1
+	w.block += rec.Blocks + overhead
 	w.pending = append(w.pending, rec)
 	if sync {
 		w.commit()
@@ -345,6 +383,30 @@ func (w *Writer) writeMember(hdr *tar.Header, meta Meta, r io.Reader, set *check
 		}
 		return fmt.Errorf("%w: %v", ErrBadMetadata, err)
 	}
+	if err := w.streamData(meta, r, set); err != nil {
+		return err
+	}
+	if err := bw.zeros(int((512 - meta.Size%512) % 512)); err != nil {
+		return err
+	}
+	sums := set.Sum()
+	if err := verifyExpected(meta.Checksums, sums); err != nil {
+		return err
+	}
+	tw := tar.NewWriter(bw)
+	if err := tw.WriteHeader(trailerHeader(meta.Size, sums)); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return bw.flush()
+}
+
+// streamData copies exactly meta.Size bytes from r into the blocks,
+// checksumming them on the way.
+func (w *Writer) streamData(meta Meta, r io.Reader, set *checksum.Set) error {
+	bw := &w.bw
 	left := meta.Size
 	for left > 0 {
 		f := bw.free()
@@ -370,25 +432,19 @@ func (w *Writer) writeMember(hdr *tar.Header, meta Meta, r io.Reader, set *check
 	} else if err != io.EOF {
 		return fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	if err := bw.zeros(int((512 - meta.Size%512) % 512)); err != nil {
-		return err
-	}
-	sums := set.Sum()
-	for _, want := range meta.Checksums {
+	return nil
+}
+
+// verifyExpected checks the computed sums against the caller's.
+func verifyExpected(expected, sums []checksum.Value) error {
+	for _, want := range expected {
 		for _, got := range sums {
 			if got.Algorithm == want.Algorithm && !got.Equal(want) {
 				return &checksum.MismatchError{Algorithm: want.Algorithm, Expected: want.Bytes, Actual: got.Bytes}
 			}
 		}
 	}
-	tw := tar.NewWriter(bw)
-	if err := tw.WriteHeader(trailerHeader(meta.Size, sums)); err != nil {
-		return err
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	return bw.flush()
+	return nil
 }
 
 // abandon undoes a file that failed for a reason other than the drive: if
@@ -396,7 +452,7 @@ func (w *Writer) writeMember(hdr *tar.Header, meta Meta, r io.Reader, set *check
 // synchronised (they are complete) and the drive goes back to where the
 // file started, so the next file overwrites the remains.
 func (w *Writer) abandon(ctx context.Context, rec Record, cause error) error {
-	if w.bw.blocks > 0 {
+	if w.bw.blocks > 0 || w.touched {
 		if err := w.d.WriteFilemarks(ctx, 0, true); err != nil && !errors.Is(err, tape.ErrEarlyWarning) {
 			w.fail(err)
 			return fileError("write", rec.FSeq, tape.Position{}, false, errors.Join(cause, err))
