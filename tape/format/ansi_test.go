@@ -21,13 +21,13 @@ import (
 // at fseq 1, written on day 326 of 2026; HDR2 of 256 KiB blocks with drive
 // compression; UHL1 as a tape server at CERN writes it.
 var (
-	ctaVOL1 = "VOL1" + "V01007" + " " + sp(13) + sp(13) + "CASTOR" + sp(8) + sp(26) + "00" + "3"
-	ctaHDR1 = "HDR1" + "1F" + sp(15) + "V01007" + "0001" + "0001" + "0001" + "00" + "026326" + "026326" + " " + "000000" + "CASTOR 2.1.15" + sp(7)
-	ctaEOF1 = "EOF1" + "1F" + sp(15) + "V01007" + "0001" + "0001" + "0001" + "00" + "026326" + "026326" + " " + "000004" + "CASTOR 2.1.15" + sp(7)
-	ctaHDR2 = "HDR2" + "F" + "00000" + "00000" + " " + sp(18) + "P " + sp(14) + "00" + sp(28)
+	ctaVOL1      = "VOL1" + "V01007" + " " + sp(13) + sp(13) + "CASTOR" + sp(8) + sp(26) + "00" + "3"
+	ctaHDR1      = "HDR1" + "1F" + sp(15) + "V01007" + "0001" + "0001" + "0001" + "00" + "026326" + "026326" + " " + "000000" + "CASTOR 2.1.15" + sp(7)
+	ctaEOF1      = "EOF1" + "1F" + sp(15) + "V01007" + "0001" + "0001" + "0001" + "00" + "026326" + "026326" + " " + "000004" + "CASTOR 2.1.15" + sp(7)
+	ctaHDR2      = "HDR2" + "F" + "00000" + "00000" + " " + sp(18) + "P " + sp(14) + "00" + sp(28)
 	ctaHDR2Small = "HDR2" + "F" + "32760" + "32760" + " " + sp(18) + "  " + sp(14) + "00" + sp(28)
-	ctaUHL1 = "UHL1" + "0000000001" + "0000262144" + "0000262144" + "CERN    " + "TPSRV001  " + "IBM     " + "ULT3580-" + "1013000123  "
-	ctaPrelabel = "HDR1" + "PRELABEL" + sp(9) + "V01007" + "0001" + "0001" + "0001" + "00" + "026326" + "026326" + " " + "000000" + "CASTOR 2.1.15" + sp(7)
+	ctaUHL1      = "UHL1" + "0000000001" + "0000262144" + "0000262144" + "CERN    " + "TPSRV001  " + "IBM     " + "ULT3580-" + "1013000123  "
+	ctaPrelabel  = "HDR1" + "PRELABEL" + sp(9) + "V01007" + "0001" + "0001" + "0001" + "00" + "026326" + "026326" + " " + "000000" + "CASTOR 2.1.15" + sp(7)
 )
 
 func sp(n int) string { return strings.Repeat(" ", n) }

@@ -259,4 +259,3 @@ func scanANSI(ctx context.Context, d tape.Drive, l VolumeLabel, fseq int64, buf 
 		}
 	}
 }
-

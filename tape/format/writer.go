@@ -101,7 +101,7 @@ type Writer struct {
 	driveInfo tape.Status
 	full      bool
 	err       error // sticky
-	closed bool
+	closed    bool
 }
 
 // NewWriter returns a Writer appending to the tape in d. It does not touch
