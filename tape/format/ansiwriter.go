@@ -76,7 +76,7 @@ func (w *Writer) writeANSI(_ *tar.Header, meta Meta, r io.Reader, set *checksum.
 	if err := w.streamData(meta, r, set); err != nil {
 		return err
 	}
-	if err := w.bw.flush(); err != nil {
+	if err := w.bw.finish(); err != nil {
 		return err
 	}
 	if err := verifyExpected(meta.Checksums, set.Sum()); err != nil {

@@ -10,18 +10,34 @@ import (
 )
 
 // blockWriter cuts a byte stream into fixed-size blocks and writes each
-// full block to the drive: memory stays one block, whatever the file size.
-// It is an io.Writer for the tar headers; data goes straight into free()
-// to save a copy.
+// full block to the drive. It has two buffers: while the drive writes one
+// block (on its own goroutine), the caller fills the next one from its
+// reader and checksums it, so reading, checksumming and writing overlap and
+// memory stays two blocks whatever the file size. The drive is never used
+// by two goroutines at once: every other drive call waits for the block in
+// flight first (wait). It is an io.Writer for the tar headers; data goes
+// straight into free() to save a copy.
 type blockWriter struct {
-	d   tape.Drive
-	ctx context.Context // of the Writer call in progress
-	buf []byte
-	n   int
-	// blocks counts the blocks of the current tape file handed to the
-	// drive; warned records an early warning from any of them.
-	blocks int64
-	warned bool
+	d    tape.Drive
+	ctx  context.Context // of the Writer call in progress
+	bufs [2][]byte
+	buf  []byte // bufs[cur], being filled
+	cur  int
+	n    int
+	// done receives the result of the block in flight, if inflight.
+	done     chan error
+	inflight bool
+	// started counts the blocks of the current tape file handed to the
+	// drive, blocks those it accepted; warned records an early warning
+	// from any of them.
+	started, blocks int64
+	warned          bool
+}
+
+func newBlockWriter(d tape.Drive, size int) blockWriter {
+	b := blockWriter{d: d, bufs: [2][]byte{make([]byte, size), make([]byte, size)}, done: make(chan error, 1)}
+	b.buf = b.bufs[0]
+	return b
 }
 
 func (b *blockWriter) Write(p []byte) (int, error) {
@@ -39,8 +55,8 @@ func (b *blockWriter) Write(p []byte) (int, error) {
 // free is the unfilled part of the current block.
 func (b *blockWriter) free() []byte { return b.buf[b.n:] }
 
-// commit accounts for k bytes put into free() and writes the block when it
-// is full.
+// commit accounts for k bytes put into free() and hands the block to the
+// drive when it is full.
 func (b *blockWriter) commit(k int) error {
 	b.n += k
 	if b.n == len(b.buf) {
@@ -49,21 +65,49 @@ func (b *blockWriter) commit(k int) error {
 	return nil
 }
 
-// flush writes what the block holds, short or full, as one block.
+// flush hands what the block holds, short or full, to the drive as one
+// block, after the block in flight is done; it returns that block's error.
 func (b *blockWriter) flush() error {
 	if b.n == 0 {
 		return nil
 	}
-	err := b.d.Write(b.ctx, b.buf[:b.n])
+	if err := b.wait(); err != nil {
+		return err
+	}
+	p, ctx := b.buf[:b.n], b.ctx
+	b.inflight = true
+	go func() { b.done <- b.d.Write(ctx, p) }()
+	b.started++
+	b.cur ^= 1
+	b.buf, b.n = b.bufs[b.cur], 0
+	return nil
+}
+
+// wait waits for the block in flight, if any, and returns its error as a
+// *driveError (an early warning is no error: it is recorded in warned).
+func (b *blockWriter) wait() error {
+	if !b.inflight {
+		return nil
+	}
+	err := <-b.done
+	b.inflight = false
 	if errors.Is(err, tape.ErrEarlyWarning) {
 		b.warned, err = true, nil
 	}
 	if err != nil {
 		return &driveError{err}
 	}
-	b.n = 0
 	b.blocks++
 	return nil
+}
+
+// finish writes the last, short block and waits until the drive has taken
+// every block of the file.
+func (b *blockWriter) finish() error {
+	if err := b.flush(); err != nil {
+		return err
+	}
+	return b.wait()
 }
 
 // zeros writes n zero bytes (tar padding).
@@ -81,8 +125,8 @@ func (b *blockWriter) zeros(n int) error {
 }
 
 // startFile resets the per-file counters; a tape file always starts a new
-// block.
-func (b *blockWriter) startFile() { b.n, b.blocks, b.warned = 0, 0, false }
+// block. Nothing is in flight between files.
+func (b *blockWriter) startFile() { b.n, b.started, b.blocks, b.warned = 0, 0, 0, false }
 
 // blockReader reads the blocks of one tape file as a byte stream, up to the
 // filemark that ends it.
