@@ -154,6 +154,16 @@ func TestPowerLoss(t *testing.T) {
 			if err != nil || string(b) != "abc" {
 				t.Errorf("file appended after recovery: %q, %v", b, err)
 			}
+			// The scan still sees the cut-short file, now closed, and goes
+			// on past it.
+			got = got[:0]
+			for _, r := range scanAll(t, m.drive) {
+				got = append(got, fmt.Sprintf("%d %s %s", r.FSeq, r.Path, r.Status))
+			}
+			want = append(want, fmt.Sprintf("%d /f7 ok", wantFSeq))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("scan after recovery (-want +got):\n%s", diff)
+			}
 		})
 	}
 }

@@ -127,13 +127,20 @@ func NewWriter(d tape.Drive, opts *WriterOptions) (*Writer, error) {
 	if o.Checksums == nil {
 		o.Checksums = DefaultChecksums
 	}
-	for i, name := range o.Checksums {
+	var names []string
+	for _, name := range o.Checksums {
 		c, err := checksum.Canonical(name)
 		if err != nil {
 			return nil, err
 		}
-		o.Checksums[i] = c
+		if !slices.Contains(names, c) {
+			names = append(names, c)
+		}
 	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%w: WriterOptions.Checksums is empty: a file must be checksummed", checksum.ErrUnknownAlgorithm)
+	}
+	o.Checksums = names
 	if o.Now == nil {
 		o.Now = time.Now
 	}
