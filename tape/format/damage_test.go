@@ -96,3 +96,27 @@ func TestChecksumMismatch(t *testing.T) {
 		t.Errorf("mismatch not wrapped with the file: %v", err)
 	}
 }
+
+// TestOpenAt reads a file by the block id a catalog keeps, and refuses a
+// block that holds another file.
+func TestOpenAt(t *testing.T) {
+	ctx := context.Background()
+	m := labelled(t, nil)
+	recs, data := archive(t, m.drive, &format.WriterOptions{BlockSize: 8 << 10}, 30_000, 5, 20_000)
+	for i, r := range recs {
+		f, err := format.OpenAt(ctx, m.drive, r.Block, r.FSeq, nil)
+		if err != nil {
+			t.Fatalf("OpenAt block %d: %v", r.Block, err)
+		}
+		var b bytes.Buffer
+		if _, err := b.ReadFrom(f); err != nil || !bytes.Equal(b.Bytes(), data[i]) {
+			t.Errorf("OpenAt block %d: %v", r.Block, err)
+		}
+	}
+	if _, err := format.OpenAt(ctx, m.drive, recs[2].Block, 2, nil); !errors.Is(err, format.ErrBadMetadata) {
+		t.Errorf("OpenAt with the wrong fseq: %v", err)
+	}
+	if _, err := format.OpenAt(ctx, m.drive, recs[0].Block+1, 1, nil); err == nil {
+		t.Error("OpenAt in the middle of a file succeeded")
+	}
+}
