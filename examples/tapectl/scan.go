@@ -55,8 +55,11 @@ func runScan(ctx context.Context, e *env, args []string) (err error) {
 			recs = append(recs, rec)
 			continue
 		}
-		sum, _ := rec.Checksum("adler32")
-		fmt.Fprintf(e.stdout, "fseq %d block %d %s size %d adler32 %s %s", rec.FSeq, rec.Block, rec.Status, rec.Size, sum.Hex(), rec.Path)
+		adler := "-"
+		if sum, ok := rec.Checksum("adler32"); ok && rec.Status == format.StatusOK {
+			adler = sum.Hex()
+		}
+		fmt.Fprintf(e.stdout, "fseq %d block %d %s size %d adler32 %s %s", rec.FSeq, rec.Block, rec.Status, rec.Size, adler, rec.Path)
 		if rec.Err != nil {
 			fmt.Fprintf(e.stdout, ": %v", rec.Err)
 		}
@@ -69,8 +72,11 @@ func runScan(ctx context.Context, e *env, args []string) (err error) {
 		}
 		fmt.Fprintf(e.stdout, "%s\n", b)
 	}
-	if bad > 0 {
-		return fmt.Errorf("%d of the files on %s are not ok", bad, orUnknown(m.barcode))
+	switch {
+	case bad == 1:
+		return fmt.Errorf("1 file on %s is not ok", orUnknown(m.barcode))
+	case bad > 1:
+		return fmt.Errorf("%d files on %s are not ok", bad, orUnknown(m.barcode))
 	}
 	return nil
 }

@@ -35,6 +35,7 @@ func TestScanDamaged(t *testing.T) {
 		return l.InjectMediaError("TK0001L9", 7, 7, simulator.FaultRead)
 	})
 	r := tapectl(t, dir, nil, "scan", "0")
+	t.Logf("scan:\n%s%s", r.stdout, r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if r.code != 1 || len(lines) != 3 || !strings.HasPrefix(lines[1], "fseq 2 block 5 damaged") || !strings.Contains(lines[1], "block 7") || !strings.HasPrefix(lines[2], "fseq 3 block ") || !strings.Contains(lines[2], " ok ") {
 		t.Errorf("scan of a damaged tape: exit %d\n%s%s", r.code, r.stdout, r.stderr)

@@ -73,7 +73,7 @@ type FileError struct {
 }
 
 func (e *FileError) Error() string {
-	s := fmt.Sprintf("format: %s tape file %d", e.Op, e.FSeq)
+	s := fmt.Sprintf("format: %s file sequence %d", e.Op, e.FSeq)
 	if e.PosValid {
 		s += fmt.Sprintf(" at block %d", e.Pos.Block)
 	}
