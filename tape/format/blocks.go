@@ -150,6 +150,9 @@ func (b *blockReader) Read(p []byte) (int, error) {
 		}
 		n, err := b.d.Read(b.ctx, b.buf)
 		switch {
+		case err == nil && n == 0:
+			// No block is empty; a driver saying so would loop forever.
+			b.err = fmt.Errorf("%w: the drive returned an empty block", ErrWrongFormat)
 		case err == nil:
 			b.r, b.w = 0, n
 			b.blocks++

@@ -177,16 +177,9 @@ func checkEmpty(ctx context.Context, d tape.Drive) error {
 		return err
 	}
 	if after.Block < eod.Block {
-		return fmt.Errorf("%w: %d tape files after the volume label", ErrNotEmpty, eod.File-after.File+boolInt(eod.File == after.File))
+		return fmt.Errorf("%w: %d blocks and filemarks after the volume label", ErrNotEmpty, eod.Block-after.Block)
 	}
 	return nil
-}
-
-func boolInt(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // maxLabelBlock bounds the first block ReadLabel accepts: a label is a few

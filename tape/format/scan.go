@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 
 	"github.com/tapekit/tapekit/tape"
@@ -104,41 +103,50 @@ func scanPAX(ctx context.Context, d tape.Drive, l VolumeLabel, fseq int64, buf [
 	}
 }
 
-// DumpTapeFile copies tape file number file (0 is the label; for FormatPAX
-// file N holds file sequence N) to w exactly as it is on tape, block after
-// block, as `mt fsf N; dd if=/dev/nst0 bs=BIG` would. It returns the bytes
-// and blocks copied; a tape file that ends at end of data without its
-// filemark is copied and reported as ErrTruncated.
-func DumpTapeFile(ctx context.Context, d tape.Drive, file int64, w io.Writer, maxBlock int) (n, blocks int64, err error) {
-	if err := tape.LocateFile(ctx, d, 0, file); err != nil {
-		return 0, 0, err
-	}
-	if maxBlock <= 0 {
-		maxBlock = fallbackMaxBlock
-		if st, err := d.Status(ctx); err == nil && st.MaxBlockSize > 0 && st.MaxBlockSize <= 64<<20 {
-			maxBlock = st.MaxBlockSize
+// scanANSI is Scan for FormatANSI tapes; the drive is after the label.
+func scanANSI(ctx context.Context, d tape.Drive, l VolumeLabel, fseq int64, buf []byte, yield func(Record, error) bool) {
+	if fseq > 1 {
+		if err := tape.LocateFile(ctx, d, 0, ANSITapeFile(fseq)); err != nil {
+			if !errors.Is(err, tape.ErrEndOfData) {
+				yield(Record{}, err)
+			}
+			return
 		}
 	}
-	buf := make([]byte, maxBlock)
-	for {
-		k, err := d.Read(ctx, buf)
-		if k > 0 && err == nil {
-			if _, werr := w.Write(buf[:k]); werr != nil {
-				return n, blocks, werr
-			}
-			n, blocks = n+int64(k), blocks+1
+	data := make([]byte, 256<<10)
+	for ; ; fseq++ {
+		f, err := openANSIHere(ctx, d, fseq, buf, nil)
+		if f == nil {
+			yield(Record{}, err)
+			return
 		}
-		switch {
-		case err == nil:
-		case errors.Is(err, tape.ErrFilemark):
-			return n, blocks, nil
-		case errors.Is(err, tape.ErrEndOfData):
-			if blocks == 0 {
-				return 0, 0, err
+		if err != nil && errors.Is(err, tape.ErrEndOfData) {
+			return
+		}
+		for err == nil {
+			_, err = f.Read(data)
+		}
+		rec := f.Record()
+		if rec.Volume == "" {
+			rec.Volume = l.Barcode
+		}
+		if !yield(rec, nil) {
+			return
+		}
+		if rec.Status != StatusOK {
+			if f.br.eod {
+				return
 			}
-			return n, blocks, fmt.Errorf("%w: tape file %d ends at end of data without a filemark", ErrTruncated, file)
-		default:
-			return n, blocks, err
+			if err := tape.LocateFile(ctx, d, 0, ANSITapeFile(fseq+1)); err != nil {
+				if !errors.Is(err, tape.ErrEndOfData) {
+					yield(Record{}, err)
+				}
+				return
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			yield(Record{}, err)
+			return
 		}
 	}
 }
