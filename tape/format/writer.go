@@ -369,7 +369,7 @@ func (w *Writer) WriteFile(ctx context.Context, meta Meta, r io.Reader) (Record,
 	}
 	if w.bw.warned {
 		w.full = true
-		return rec, fmt.Errorf("%w: %s passed its early-warning point after tape file %d", ErrVolumeFull, w.volume, rec.FSeq)
+		return rec, fmt.Errorf("%w: %s passed its early-warning point with file sequence %d", ErrVolumeFull, w.volume, rec.FSeq)
 	}
 	return rec, nil
 }
