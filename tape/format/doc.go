@@ -112,13 +112,15 @@
 // Filemarks between files are buffered (WriteFilemarks with sync false) so
 // a stream of small files keeps the drive streaming; a synchronising
 // filemark is written every WriterOptions.SyncEveryBytes (8 GiB) or
-// SyncEveryFiles (1000) and by Sync and Close. WriteFile returns a
+// SyncEveryFiles (10,000) and by Sync and Close. WriteFile returns a
 // StatusPending record; a file is reported written (StatusOK, returned by
 // Sync and Close or passed to WriterOptions.OnCommit) only once a
 // synchronisation covers it, so a power loss never takes a file the
 // catalog was told about. Each synchronisation stops the tape and costs a
 // backhitch (about 2.5 s on LTO) on the next write: 8 GiB is about 20 s of
-// streaming at 400 MB/s. Raise SyncEveryFiles when files are small.
+// streaming at 400 MB/s, so the drive streams about 90 % of the time
+// whatever the file size down to about 850 KiB, below which the file count
+// triggers first (see DefaultSyncEveryFiles).
 //
 // Writes are pipelined: while the drive writes one block, the next is read
 // from the caller's io.Reader and checksummed. Memory is two blocks,
