@@ -109,6 +109,12 @@ func TestArchiveRestore(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(dest, "große Datei.bin")); string(got) != "hello, tape\n" {
 		t.Errorf("restore -force: %q", got)
 	}
+	sub := filepath.Join(dest, "sub")
+	os.Mkdir(sub, 0o755)
+	mustRun(t, dir, nil, "restore", "0", "2", sub)
+	if got, _ := os.ReadFile(filepath.Join(sub, "hello.txt")); string(got) != "hello, tape\n" {
+		t.Errorf("restore into a directory: %q", got)
+	}
 	if r := tapectl(t, dir, nil, "restore", "0", "9"); r.code != 1 || !strings.Contains(r.stderr, "no file 9") {
 		t.Errorf("restore of a missing file: exit %d, %s", r.code, r.stderr)
 	}

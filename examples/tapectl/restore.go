@@ -18,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "restore",
 		usage:   "[-force] DRIVE FILESEQ [DEST]",
-		summary: "restore archived file FILESEQ (from 1) to DEST, verifying its checksums",
+		summary: "restore archived file FILESEQ (from 1) to DEST (a file or directory; default: its base name here), verifying its checksums",
 		run:     runRestore,
 	})
 }
@@ -63,15 +63,17 @@ func runRestore(ctx context.Context, e *env, args []string) (err error) {
 		}
 		return m.explain(err)
 	}
-	dest := ""
+	name := path.Base(f.Header.Path)
+	if f.Header.Path == "" || name == "/" || name == "." {
+		name = fmt.Sprintf("fseq-%d", fseq)
+	}
+	dest := name
 	if len(args) == 3 {
 		dest = args[2]
-	} else {
-		name := path.Base(f.Header.Path)
-		if f.Header.Path == "" || name == "/" || name == "." {
-			name = fmt.Sprintf("fseq-%d", fseq)
+		// Into a directory, under the file's own name, as cp does.
+		if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
+			dest = filepath.Join(dest, name)
 		}
-		dest = name
 	}
 	if _, err := os.Lstat(dest); err == nil && !*force {
 		return advise(os.ErrExist, "%s exists: restore to another name, or use -force to overwrite it", dest)
