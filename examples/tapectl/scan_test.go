@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tapekit/tapekit/simulator"
+)
+
+// TestScanDamaged: a media error inside file 2 makes scan report it
+// damaged with its position and exit 1, restore of it fail without leaving
+// a file, and file 3 restore fine.
+func TestScanDamaged(t *testing.T) {
+	dir, src := t.TempDir(), t.TempDir()
+	var paths []string
+	for i, n := range []int{10_000, 50_000, 7} {
+		p := filepath.Join(src, string(rune('a'+i)))
+		if err := os.WriteFile(p, bytes.Repeat([]byte{byte('a' + i)}, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	mustRun(t, dir, nil, "load", "1", "0")
+	mustRun(t, dir, nil, "label", "0", "TK0001L9")
+	out := mustRun(t, dir, nil, append([]string{"archive", "-b", "8K", "0"}, paths...)...)
+	// File 2 starts at block 5 (label, filemark, file 1's two blocks and
+	// filemark): its third block is 7.
+	if !strings.Contains(out, "fseq 2 block 5 ") {
+		t.Fatalf("archive:\n%s", out)
+	}
+	prepare(t, dir, nil, func(l *simulator.Library) error {
+		return l.InjectMediaError("TK0001L9", 7, 7, simulator.FaultRead)
+	})
+	r := tapectl(t, dir, nil, "scan", "0")
+	t.Logf("scan:\n%s%s", r.stdout, r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 1 || len(lines) != 3 || !strings.HasPrefix(lines[1], "fseq 2 block 5 damaged") || !strings.Contains(lines[1], "block 7") || !strings.HasPrefix(lines[2], "fseq 3 block ") || !strings.Contains(lines[2], " ok ") {
+		t.Errorf("scan of a damaged tape: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Chdir(t.TempDir())
+	r = tapectl(t, dir, nil, "restore", "0", "2")
+	if r.code != 1 || !strings.Contains(r.stderr, "medium error") {
+		t.Errorf("restore of the damaged file: exit %d, %s", r.code, r.stderr)
+	}
+	if ents, _ := os.ReadDir("."); len(ents) != 0 {
+		t.Errorf("a failed restore left %v", ents)
+	}
+	mustRun(t, dir, nil, "restore", "0", "3")
+	if b, _ := os.ReadFile("c"); string(b) != "ccccccc" {
+		t.Errorf("restored file 3: %q", b)
+	}
+}

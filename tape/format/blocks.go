@@ -1,0 +1,193 @@
+package format
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/tapekit/tapekit/tape"
+)
+
+// blockWriter cuts a byte stream into fixed-size blocks and writes each
+// full block to the drive. It has two buffers: while the drive writes one
+// block (on its own goroutine), the caller fills the next one from its
+// reader and checksums it, so reading, checksumming and writing overlap and
+// memory stays two blocks whatever the file size. The drive is never used
+// by two goroutines at once: every other drive call waits for the block in
+// flight first (wait). It is an io.Writer for the tar headers; data goes
+// straight into free() to save a copy.
+type blockWriter struct {
+	d    tape.Drive
+	ctx  context.Context // of the Writer call in progress
+	bufs [2][]byte
+	buf  []byte // bufs[cur], being filled
+	cur  int
+	n    int
+	// done receives the result of the block in flight, if inflight.
+	done     chan error
+	inflight bool
+	// started counts the blocks of the current tape file handed to the
+	// drive, blocks those it accepted; warned records an early warning
+	// from any of them.
+	started, blocks int64
+	warned          bool
+}
+
+func newBlockWriter(d tape.Drive, size int) blockWriter {
+	b := blockWriter{d: d, bufs: [2][]byte{make([]byte, size), make([]byte, size)}, done: make(chan error, 1)}
+	b.buf = b.bufs[0]
+	return b
+}
+
+func (b *blockWriter) Write(p []byte) (int, error) {
+	done := 0
+	for len(p) > 0 {
+		k := copy(b.buf[b.n:], p)
+		p, done = p[k:], done+k
+		if err := b.commit(k); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// free is the unfilled part of the current block.
+func (b *blockWriter) free() []byte { return b.buf[b.n:] }
+
+// commit accounts for k bytes put into free() and hands the block to the
+// drive when it is full.
+func (b *blockWriter) commit(k int) error {
+	b.n += k
+	if b.n == len(b.buf) {
+		return b.flush()
+	}
+	return nil
+}
+
+// flush hands what the block holds, short or full, to the drive as one
+// block, after the block in flight is done; it returns that block's error.
+func (b *blockWriter) flush() error {
+	if b.n == 0 {
+		return nil
+	}
+	if err := b.wait(); err != nil {
+		return err
+	}
+	p, ctx := b.buf[:b.n], b.ctx
+	b.inflight = true
+	go func() { b.done <- b.d.Write(ctx, p) }()
+	b.started++
+	b.cur ^= 1
+	b.buf, b.n = b.bufs[b.cur], 0
+	return nil
+}
+
+// wait waits for the block in flight, if any, and returns its error as a
+// *driveError (an early warning is no error: it is recorded in warned).
+func (b *blockWriter) wait() error {
+	if !b.inflight {
+		return nil
+	}
+	err := <-b.done
+	b.inflight = false
+	if errors.Is(err, tape.ErrEarlyWarning) {
+		b.warned, err = true, nil
+	}
+	if err != nil {
+		return &driveError{err}
+	}
+	b.blocks++
+	return nil
+}
+
+// finish writes the last, short block and waits until the drive has taken
+// every block of the file.
+func (b *blockWriter) finish() error {
+	if err := b.flush(); err != nil {
+		return err
+	}
+	return b.wait()
+}
+
+// zeros writes n zero bytes (tar padding).
+func (b *blockWriter) zeros(n int) error {
+	for n > 0 {
+		f := b.free()
+		k := min(n, len(f))
+		clear(f[:k])
+		n -= k
+		if err := b.commit(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startFile resets the per-file counters; a tape file always starts a new
+// block. Nothing is in flight between files.
+func (b *blockWriter) startFile() { b.n, b.started, b.blocks, b.warned = 0, 0, 0, false }
+
+// blockReader reads the blocks of one tape file as a byte stream, up to the
+// filemark that ends it.
+type blockReader struct {
+	d   tape.Drive
+	ctx context.Context
+	buf []byte
+	r   int // buf[r:w] is unread
+	w   int
+	// blocks counts the blocks read; filemark and eod say how the file
+	// ended once Read returned io.EOF.
+	blocks        int64
+	filemark, eod bool
+	err           error
+}
+
+func (b *blockReader) Read(p []byte) (int, error) {
+	for b.r == b.w {
+		if b.err != nil {
+			return 0, b.err
+		}
+		n, err := b.d.Read(b.ctx, b.buf)
+		switch {
+		case err == nil && n == 0:
+			// No block is empty; a driver saying so would loop forever.
+			b.err = fmt.Errorf("%w: the drive returned an empty block", ErrWrongFormat)
+		case err == nil:
+			b.r, b.w = 0, n
+			b.blocks++
+		case errors.Is(err, tape.ErrFilemark):
+			b.filemark, b.err = true, io.EOF
+		case errors.Is(err, tape.ErrEndOfData):
+			b.eod, b.err = true, io.EOF
+		case errors.Is(err, tape.ErrBlockTooLong):
+			b.err = fmt.Errorf("%w: a block is larger than the %d-byte read buffer (raise ReaderOptions.MaxBlockSize): %w", ErrWrongFormat, len(b.buf), err)
+		default:
+			b.err = err
+		}
+	}
+	k := copy(p, b.buf[b.r:b.w])
+	b.r += k
+	return k, nil
+}
+
+// drain reads to the end of the tape file, reporting whether anything but
+// zeros (tar padding) was left.
+func (b *blockReader) drain() (extra bool, err error) {
+	var tmp [32 << 10]byte
+	for {
+		n, err := b.Read(tmp[:])
+		for _, c := range tmp[:n] {
+			if c != 0 {
+				extra = true
+				break
+			}
+		}
+		if err == io.EOF {
+			return extra, nil
+		}
+		if err != nil {
+			return extra, err
+		}
+	}
+}
