@@ -10,22 +10,26 @@ import (
 )
 
 // blockWriter cuts a byte stream into fixed-size blocks and writes each
-// full block to the drive. It has two buffers: while the drive writes one
-// block (on its own goroutine), the caller fills the next one from its
-// reader and checksums it, so reading, checksumming and writing overlap and
-// memory stays two blocks whatever the file size. The drive is never used
-// by two goroutines at once: every other drive call waits for the block in
-// flight first (wait). It is an io.Writer for the tar headers; data goes
-// straight into free() to save a copy.
+// full block to the drive. It has two buffers of a batch of blocks each:
+// while the drive writes one batch (on its own goroutine), the caller fills
+// the next one from its reader and checksums it, so reading, checksumming
+// and writing overlap and memory stays two batches whatever the file size.
+// Handing the drive a batch rather than a block amortises the wake-up of
+// the goroutine, which on a fast drive (or the simulator) costs as much as
+// writing a block. The drive is never used by two goroutines at once: every
+// other drive call waits for the batch in flight first (wait). It is an
+// io.Writer for the tar headers; data goes straight into free() to save a
+// copy.
 type blockWriter struct {
 	d    tape.Drive
 	ctx  context.Context // of the Writer call in progress
+	size int             // block size
 	bufs [2][]byte
 	buf  []byte // bufs[cur], being filled
 	cur  int
 	n    int
-	// done receives the result of the block in flight, if inflight.
-	done     chan error
+	// done receives the result of the batch in flight, if inflight.
+	done     chan batchResult
 	inflight bool
 	// started counts the blocks of the current tape file handed to the
 	// drive, blocks those it accepted; warned records an early warning
@@ -34,8 +38,21 @@ type blockWriter struct {
 	warned          bool
 }
 
+type batchResult struct {
+	accepted int64 // blocks written, early warning or not
+	warned   bool
+	err      error // the first error other than early warning
+}
+
+// batchBytes is about how much a batch holds: 16 blocks of the default
+// size, one block of 4 MiB or more. Measured on the simulator, batches of
+// 1 MiB left a quarter of the time in goroutine wake-ups; 4 MiB hides
+// checksumming behind the drive's writes.
+const batchBytes = 4 << 20
+
 func newBlockWriter(d tape.Drive, size int) blockWriter {
-	b := blockWriter{d: d, bufs: [2][]byte{make([]byte, size), make([]byte, size)}, done: make(chan error, 1)}
+	k := max(1, batchBytes/size)
+	b := blockWriter{d: d, size: size, bufs: [2][]byte{make([]byte, k*size), make([]byte, k*size)}, done: make(chan batchResult, 1)}
 	b.buf = b.bufs[0]
 	return b
 }
@@ -52,10 +69,10 @@ func (b *blockWriter) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-// free is the unfilled part of the current block.
+// free is the unfilled part of the current batch.
 func (b *blockWriter) free() []byte { return b.buf[b.n:] }
 
-// commit accounts for k bytes put into free() and hands the block to the
+// commit accounts for k bytes put into free() and hands the batch to the
 // drive when it is full.
 func (b *blockWriter) commit(k int) error {
 	b.n += k
@@ -65,8 +82,9 @@ func (b *blockWriter) commit(k int) error {
 	return nil
 }
 
-// flush hands what the block holds, short or full, to the drive as one
-// block, after the block in flight is done; it returns that block's error.
+// flush hands what the batch holds to the drive, as full blocks and, at
+// the end of a file, one short block, after the batch in flight is done;
+// it returns that batch's error.
 func (b *blockWriter) flush() error {
 	if b.n == 0 {
 		return nil
@@ -74,30 +92,42 @@ func (b *blockWriter) flush() error {
 	if err := b.wait(); err != nil {
 		return err
 	}
-	p, ctx := b.buf[:b.n], b.ctx
+	p, ctx, size := b.buf[:b.n], b.ctx, b.size
 	b.inflight = true
-	go func() { b.done <- b.d.Write(ctx, p) }()
-	b.started++
+	go func() {
+		var r batchResult
+		for off := 0; off < len(p); off += size {
+			err := b.d.Write(ctx, p[off:min(off+size, len(p))])
+			if errors.Is(err, tape.ErrEarlyWarning) {
+				r.warned, err = true, nil
+			}
+			if err != nil {
+				r.err = err
+				break
+			}
+			r.accepted++
+		}
+		b.done <- r
+	}()
+	b.started += int64((b.n + size - 1) / size)
 	b.cur ^= 1
 	b.buf, b.n = b.bufs[b.cur], 0
 	return nil
 }
 
-// wait waits for the block in flight, if any, and returns its error as a
+// wait waits for the batch in flight, if any, and returns its error as a
 // *driveError (an early warning is no error: it is recorded in warned).
 func (b *blockWriter) wait() error {
 	if !b.inflight {
 		return nil
 	}
-	err := <-b.done
+	r := <-b.done
 	b.inflight = false
-	if errors.Is(err, tape.ErrEarlyWarning) {
-		b.warned, err = true, nil
+	b.blocks += r.accepted
+	b.warned = b.warned || r.warned
+	if r.err != nil {
+		return &driveError{r.err}
 	}
-	if err != nil {
-		return &driveError{err}
-	}
-	b.blocks++
 	return nil
 }
 

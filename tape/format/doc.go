@@ -122,9 +122,10 @@
 // whatever the file size down to about 850 KiB, below which the file count
 // triggers first (see DefaultSyncEveryFiles).
 //
-// Writes are pipelined: while the drive writes one block, the next is read
-// from the caller's io.Reader and checksummed. Memory is two blocks,
-// whatever the file size.
+// Writes are pipelined: while the drive writes one batch of blocks (4 MiB,
+// or one block when blocks are larger), the next batch is read from the
+// caller's io.Reader and checksummed. Memory is two batches, whatever the
+// file size. Blocks on tape are the same whatever the batching.
 //
 // # Failures while writing
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -72,8 +73,25 @@ func TestPowerLoss(t *testing.T) {
 			if len(w.Pending()) != 2 {
 				t.Fatalf("pending files: %d, want 2", len(w.Pending()))
 			}
-			big := content(9, 300<<10)
-			cut := &cutReader{data: big, n: 100 << 10, cut: func() {
+			// Cut after a batch of blocks has been handed to the drive, and
+			// once the drive has written it, so part of file 6 is on tape.
+			batch := int64(format.BatchBytes / (32 << 10))
+			start, err := m.drive.Position(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			big := content(9, 3*format.BatchBytes)
+			cut := &cutReader{data: big, n: 3 * format.BatchBytes / 2, cut: func() {
+				for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+					p, err := m.drive.Position(ctx)
+					if err == nil && p.Block >= start.Block+batch {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Error("the first batch of file 6 never reached the drive")
+						break
+					}
+				}
 				if flushed {
 					// The drive's buffer reaches the medium (space 0
 					// flushes), then the power goes.
