@@ -325,3 +325,22 @@ func describe(inv changer.Inventory, addr changer.Address) string {
 	}
 	return fmt.Sprintf("%s %d", kindName(t), n)
 }
+
+// openLibraryDrive opens the library the global flags name and drive n of
+// it (n may be impliedDrive with -f), as every drive command does. It
+// returns the drive's number in the library; on success the caller defers
+// closeLibrary(lib, &err), on failure nothing is left open.
+func openLibraryDrive(ctx context.Context, e *env, n int) (lib *library, d tape.Drive, el changer.Element, drive int, err error) {
+	lib, err = openLibrary(ctx, e)
+	if err != nil {
+		return nil, nil, changer.Element{}, 0, err
+	}
+	if drive, err = lib.driveNumber(ctx, n); err == nil {
+		d, el, err = lib.openDrive(ctx, drive)
+	}
+	if err != nil {
+		closeLibrary(lib, &err)
+		return nil, nil, changer.Element{}, 0, err
+	}
+	return lib, d, el, drive, nil
+}

@@ -34,18 +34,11 @@ func runRead(ctx context.Context, e *env, args []string) (err error) {
 	if file <= 0 {
 		return usagef("tape files are numbered from 1: file 1 is the first file on the tape")
 	}
-	lib, err := openLibrary(ctx, e)
+	lib, d, el, drive, err := openLibraryDrive(ctx, e, drive)
 	if err != nil {
 		return err
 	}
 	defer closeLibrary(lib, &err)
-	if drive, err = lib.driveNumber(ctx, drive); err != nil {
-		return err
-	}
-	d, el, err := lib.openDrive(ctx, drive)
-	if err != nil {
-		return err
-	}
 	st, err := d.Status(ctx)
 	if err != nil {
 		return explainDrive(drive, el.Barcode, err)

@@ -40,18 +40,11 @@ func runTapeAlert(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	lib, err := openLibrary(ctx, e)
+	lib, d, el, drive, err := openLibraryDrive(ctx, e, drive)
 	if err != nil {
 		return err
 	}
 	defer closeLibrary(lib, &err)
-	if drive, err = lib.driveNumber(ctx, drive); err != nil {
-		return err
-	}
-	d, el, err := lib.openDrive(ctx, drive)
-	if err != nil {
-		return err
-	}
 	r, ok := d.(tape.TapeAlertReader)
 	if !ok {
 		return fmt.Errorf("drive %d does not report TapeAlert flags: %w", drive, errors.ErrUnsupported)
