@@ -19,21 +19,8 @@ import (
 //go:embed schema/*.sql
 var schemaFS embed.FS
 
-func migrations() []string {
-	entries, err := schemaFS.ReadDir("schema")
-	if err != nil {
-		panic(err) // embedded at build time: cannot fail
-	}
-	var steps []string
-	for _, e := range entries {
-		b, err := schemaFS.ReadFile("schema/" + e.Name())
-		if err != nil {
-			panic(err)
-		}
-		steps = append(steps, string(b))
-	}
-	return steps
-}
+// migrations returns the schema steps in file-name order.
+func migrations() []string { return sqlcat.Migrations(schemaFS, "schema") }
 
 // SchemaVersion is the newest schema version this package writes.
 var SchemaVersion = len(migrations())
