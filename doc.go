@@ -19,6 +19,13 @@
 //   - tape/ssc: a tape.Drive over any SCSI transport; changer/smc: a
 //     changer.Changer over SCSI; changer/mtx: a changer.Changer that runs
 //     the mtx tool.
+//   - tape/format: the on-tape format. Each file is one tape file holding a
+//     POSIX pax tar archive with its metadata, after a volume label, so a
+//     tape is readable with mt and tar alone; the CTA/CASTOR ANSI layout
+//     too; verifying readers and a Scan that rebuilds catalog records.
+//   - catalog: every file, its copies on tape and the volumes that hold
+//     them; catalog/sqlite is the embedded default and catalog/postgres
+//     serves several hosts sharing one catalog.
 //   - checksum: streaming multi-algorithm checksums (adler32 many times
 //     faster than hash/adler32, parallel sets, a verifying reader, HTTP
 //     digest fields).
