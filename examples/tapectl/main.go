@@ -1,39 +1,3 @@
-// Command tapectl is the operator's tool for tapekit: it drives tape drives
-// and libraries, real or simulated, in the style of mt and mtx.
-//
-// # Devices
-//
-// The global flags name the devices, and every command works the same on
-// all of them:
-//
-//	tapectl -changer sg:/dev/sg5 inventory      # a library, SCSI media changer commands (SG_IO)
-//	tapectl -changer mtx:/dev/sg5 load 3 0      # a library, through the mtx program
-//	tapectl -f /dev/sg3 status                  # a tape drive (also /dev/nst0: mapped to its sg node)
-//	tapectl -changer sg:/dev/sg5 status 1       # drive 1 of the library
-//	tapectl -sim DIR inventory                  # a simulated library
-//
-// With -changer alone, drive N of the library is the tape drive whose
-// serial number the library reports for its Nth drive element, found among
-// the drives sysfs lists (tapectl devices), as an operator matches them by
-// hand. The mtx driver reports no serial numbers, so its drive commands need
-// -f. With both flags, -f names the drive used; if the library reports the
-// element's serial and it is not the -f drive's, the command is refused
-// rather than run on the wrong drive. With -f alone there is one drive,
-// drive 0, and no changer.
-//
-// sim-sg:DIR (with -changer) and sim-sg:DIR:N (with -f) name a simulated
-// library's in-process SCSI targets where a device node would stand: the SMC
-// and SSC drivers, the serial number matching and the commands then run as on
-// real devices, without hardware. Only SG_IO itself is left out. tapectl
-// opens the library once for both, so the two may be combined; -sim DIR
-// uses the simulator's native drivers instead.
-//
-// # Conformance tests on hardware
-//
-// tapectl test runs the tapetest suite on a drive and its loaded cartridge
-// (-overwrite-cartridge, which it overwrites) and the changertest suite on a
-// library (-move-cartridges; every cartridge is put back, and tapectl
-// compares the inventories before and after). Without the flag it refuses.
 package main
 
 import (
