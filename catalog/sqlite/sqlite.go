@@ -239,7 +239,7 @@ func (t *txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats [
 	defer st.Close()
 	var rec []byte
 	for i, c := range copies {
-		rec = appendRec(rec[:0], c.FileID, c.CopyNo, c.BlockID, formats[i], c.Size)
+		rec = appendRec(rec[:0], c.FileSeq, c.FileID, c.CopyNo, c.BlockID, formats[i], c.Size)
 		if _, err := st.ExecContext(ctx, c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, formats[i], c.Size, string(rec)); err != nil {
 			return err
 		}

@@ -68,11 +68,11 @@ CREATE TABLE copies (
 	block_id INTEGER NOT NULL,
 	format_id INTEGER NOT NULL,
 	size     INTEGER NOT NULL,
-	-- rec repeats what a listing needs in one column ("file_id,copy_no,
-	-- block_id,format_id,size"), written by InsertCopies: the driver takes
-	-- a lock per column it reads, and a listing of six columns spent more
-	-- time in those locks than in SQLite. Rows written by other paths
-	-- (undelete) leave it empty and listings compute it.
+	-- rec repeats what a listing needs in one column ("file_seq,file_id,
+	-- copy_no,block_id,format_id,size"), written by InsertCopies: the
+	-- driver takes a lock per column it reads, and a listing of six columns
+	-- spent more time in those locks than in SQLite. Rows written by other
+	-- paths (undelete) leave it empty and listings compute it.
 	rec      TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (volume, file_seq),
 	UNIQUE (file_id, copy_no)
