@@ -261,16 +261,17 @@ func (d *Drive) Read(ctx context.Context, p []byte) (int, error) {
 			return 0, s.errAt("read", fmt.Errorf("%w: %v", tape.ErrHardwareError, err))
 		}
 	}
-	at := s.position(c)
+	var long error
+	if o.len > int64(len(p)) {
+		// Where the block was: worked out only when it is reported.
+		long = &tape.Error{Op: "read", Pos: s.position(c), PosValid: true, Residue: o.len - int64(len(p)), Err: tape.ErrBlockTooLong}
+	}
 	s.pos++
 	s.stats.BytesRead += o.len
 	if err := s.stream(ctx, c, o.len); err != nil {
 		return int(n), err
 	}
-	if o.len > int64(len(p)) {
-		return int(n), &tape.Error{Op: "read", Pos: at, PosValid: true, Residue: o.len - int64(len(p)), Err: tape.ErrBlockTooLong}
-	}
-	return int(n), nil
+	return int(n), long
 }
 
 // checkRoom reports whether n more bytes fit after the current position:
