@@ -121,7 +121,18 @@ func TestCheckFindsOrphanCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp.Volume = "GONE"
-	if len(r.OrphanCopies) != 1 || r.OrphanCopies[0] != cp || len(r.Underreplicated) != 0 {
+	if len(r.OrphanCopies) != 1 || r.OrphanCopies[0] != cp || len(r.FilelessCopies) != 0 || len(r.Underreplicated) != 0 {
 		t.Fatalf("Check = %+v; want the copy on GONE as an orphan", r)
+	}
+	// The file goes, its copy stays: the copy is fileless, and a file
+	// nobody wants copies of is no shortfall.
+	if _, err := raw.Exec(`PRAGMA foreign_keys = OFF; DELETE FROM files`); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = db.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.FilelessCopies) != 1 || r.FilelessCopies[0] != cp || r.OK() {
+		t.Fatalf("Check = %+v; want the copy on GONE as fileless", r)
 	}
 }

@@ -77,8 +77,8 @@ type Backend interface {
 
 // VolumeChunker is implemented by a backend that reads a chunk of a
 // volume listing faster than through Querier. VolumeChunk calls fn for
-// each copy of the volume with file_seq > after, in file_seq order, at
-// most limit times.
+// each of the first limit copies of the volume, in file_seq order, with
+// file_seq > after; it may call fn for them in any order.
 type VolumeChunker interface {
 	VolumeChunk(ctx context.Context, barcode string, after int64, limit int,
 		fn func(fileID, copyNo, fileSeq, blockID, formatID, size int64)) error
@@ -86,7 +86,7 @@ type VolumeChunker interface {
 
 // Dialect holds the SQL that differs between databases.
 type Dialect struct {
-	// ForUpdate is appended to a SELECT of one volume to lock the row
+	// ForUpdate is appended to a SELECT of one volume or file to lock the row
 	// until the transaction ends (" FOR UPDATE"); empty where a write
 	// transaction already excludes other writers (SQLite).
 	ForUpdate string

@@ -1,9 +1,11 @@
 package sqlcat
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -88,7 +90,7 @@ func (e *Engine) Copies(ctx context.Context, id int64) ([]catalog.Copy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.file(ctx, q, id); err != nil {
+	if _, err := e.file(ctx, q, id, ""); err != nil {
 		return nil, err
 	}
 	rows, err := q.Query(ctx, `SELECT `+copyJoin+` FROM copies c JOIN formats f ON f.id = c.format_id
@@ -132,11 +134,8 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 			} else {
 				err = e.volumeChunk(ctx, q, barcode, last, add)
 			}
-			for i := range chunk {
-				if err != nil {
-					break
-				}
-				chunk[i].Format, err = e.fmts.name(ctx, q, fmtIDs[i])
+			if err == nil {
+				err = e.finishChunk(ctx, q, barcode, last, chunk, fmtIDs)
 			}
 			if err != nil {
 				yield(catalog.Copy{}, err)
@@ -153,6 +152,40 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 			last = chunk[len(chunk)-1].FileSeq
 		}
 	}
+}
+
+// finishChunk puts a chunk of a listing in tape order, checks it has no
+// copy twice and none at or before last, and fills in the format names.
+func (e *Engine) finishChunk(ctx context.Context, q Querier, barcode string, last int64, chunk []catalog.Copy, fmtIDs []int64) error {
+	bySeq := func(i, j int) int { return cmp.Compare(chunk[i].FileSeq, chunk[j].FileSeq) }
+	if !slices.IsSortedFunc(chunk, func(a, b catalog.Copy) int { return cmp.Compare(a.FileSeq, b.FileSeq) }) {
+		// Sort chunk and fmtIDs together through a permutation.
+		perm := make([]int, len(chunk))
+		for i := range perm {
+			perm[i] = i
+		}
+		slices.SortFunc(perm, bySeq)
+		c2, f2 := make([]catalog.Copy, len(chunk)), make([]int64, len(chunk))
+		for i, p := range perm {
+			c2[i], f2[i] = chunk[p], fmtIDs[p]
+		}
+		copy(chunk, c2)
+		copy(fmtIDs, f2)
+	}
+	for i := range chunk {
+		if chunk[i].FileSeq <= last {
+			return fmt.Errorf("catalog: listing %s: file %d came after file %d", barcode, chunk[i].FileSeq, last)
+		}
+		last = chunk[i].FileSeq
+	}
+	for i := range chunk {
+		name, err := e.fmts.name(ctx, q, fmtIDs[i])
+		if err != nil {
+			return err
+		}
+		chunk[i].Format = name
+	}
+	return nil
 }
 
 // volumeChunk reads one chunk of a volume listing through the Querier.
