@@ -98,9 +98,9 @@ type Catalog interface {
 	// VolumeStats returns the counts and sizes of the live copies on the
 	// volume.
 	VolumeStats(ctx context.Context, barcode string) (VolumeStats, error)
-	// Check looks for copies on unknown volumes and for files with fewer
-	// copies than their class wants (which includes files not yet written
-	// to tape).
+	// Check looks for copies on unknown volumes, copies of files that are
+	// not live, and files with fewer copies than their class wants (which
+	// includes files not yet written to tape).
 	Check(ctx context.Context) (Report, error)
 
 	// Close releases the database. Calls after Close return ErrClosed.

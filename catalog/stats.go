@@ -24,6 +24,10 @@ type VolumeStats struct {
 type Report struct {
 	// OrphanCopies are copies on a volume the catalog does not know.
 	OrphanCopies []Copy
+	// FilelessCopies are copies whose file is not a live file (missing, or
+	// deleted without its copies), in (volume, file sequence) order. The
+	// catalogs never write them; a hand edit of the tables can.
+	FilelessCopies []Copy
 	// Underreplicated are files with fewer copies than their storage class
 	// wants, in id order.
 	Underreplicated []Shortfall
@@ -39,4 +43,6 @@ type Shortfall struct {
 }
 
 // OK reports whether the check found nothing wrong.
-func (r Report) OK() bool { return len(r.OrphanCopies) == 0 && len(r.Underreplicated) == 0 }
+func (r Report) OK() bool {
+	return len(r.OrphanCopies) == 0 && len(r.FilelessCopies) == 0 && len(r.Underreplicated) == 0
+}

@@ -17,7 +17,9 @@ import (
 // commit may be lost. Then writers commit to one volume without
 // reservations, each reading the fill level and committing after it: each
 // commit either succeeds or fails with ErrConflict or ErrExists, and the
-// volume's fill level counts every success exactly once.
+// volume's fill level counts every success exactly once. Last, files are
+// deleted on one handle while another commits copies of them: no copy may
+// outlive its file.
 func TestHandles(ctx context.Context, handles []catalog.Catalog) error {
 	if len(handles) < 2 {
 		return errors.New("catalogtest: TestHandles needs at least two handles")
@@ -142,7 +144,60 @@ func TestHandles(ctx context.Context, handles []catalog.Catalog) error {
 	if ok != writers {
 		return fmt.Errorf("%d of %d racing commits succeeded", ok, writers)
 	}
-	return checkFill(ctx, handles[0], target, writers)
+	if err := checkFill(ctx, handles[0], target, writers); err != nil {
+		return err
+	}
+	return raceDeleteCommit(ctx, handles[0], handles[1])
+}
+
+// raceDeleteCommit deletes files on one handle while another commits
+// copies of them: a commit either fails with ErrNotFound or its copy is
+// found with the file, live or in the recycle log; no copy is left
+// pointing at a file that is gone.
+func raceDeleteCommit(ctx context.Context, committer, deleter catalog.Catalog) error {
+	const target, rounds = "p2V002", 40
+	for i := range rounds {
+		fs, err := create(ctx, committer, fmt.Sprintf("/race-delete/%03d", i))
+		if err != nil {
+			return err
+		}
+		f := fs[0]
+		v, err := committer.Volume(ctx, target)
+		if err != nil {
+			return err
+		}
+		cp := catalog.Copy{FileID: f.ID, CopyNo: 1, FileSeq: v.LastFileSeq + 1, Format: "tapekit-pax-1"}
+		var cerr, derr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			cerr = committer.CommitCopies(ctx, target, []catalog.Copy{cp}, v.BytesUsed+100, v.LastFileSeq+1)
+		})
+		wg.Go(func() { derr = deleter.Delete(ctx, f.ID, "race") })
+		wg.Wait()
+		if derr != nil {
+			return fmt.Errorf("round %d: Delete: %w", i, derr)
+		}
+		d, err := deleter.Deleted(ctx, f.ID)
+		if err != nil {
+			return fmt.Errorf("round %d: Deleted: %w", i, err)
+		}
+		switch {
+		case cerr == nil && len(d.Copies) != 1:
+			return fmt.Errorf("round %d: the commit succeeded but the deleted file has %d copies", i, len(d.Copies))
+		case cerr != nil && !errors.Is(cerr, catalog.ErrNotFound):
+			return fmt.Errorf("round %d: CommitCopies racing a delete: %w, want success or ErrNotFound", i, cerr)
+		case cerr != nil && len(d.Copies) != 0:
+			return fmt.Errorf("round %d: the commit failed but the deleted file has %d copies", i, len(d.Copies))
+		}
+	}
+	r, err := committer.Check(ctx)
+	if err != nil {
+		return err
+	}
+	if len(r.FilelessCopies) != 0 || len(r.OrphanCopies) != 0 {
+		return fmt.Errorf("after commits raced deletes: %d fileless and %d orphan copies", len(r.FilelessCopies), len(r.OrphanCopies))
+	}
+	return nil
 }
 
 // checkFill checks that a volume holds n copies at file sequences 1…n and

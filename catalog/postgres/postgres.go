@@ -92,6 +92,9 @@ func (b backend) Write(ctx context.Context, fn func(sqlcat.Tx) error) error {
 func (b backend) IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 
 func (b backend) Classify(err error) sqlcat.Kind {
+	if errors.Is(err, errNoFile) {
+		return sqlcat.KindForeignKey
+	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		return sqlcat.KindOther
@@ -170,8 +173,30 @@ func (t txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64, 
 	return ids, err
 }
 
-// InsertCopies streams the copies with COPY.
+// errNoFile is what InsertCopies returns when a copy's file is missing;
+// Classify calls it a foreign-key violation, as the key it replaces.
+var errNoFile = errors.New("catalog/postgres: a copy names a file that does not exist")
+
+// InsertCopies locks the batch's files for key share in one statement,
+// which keeps them from being deleted until the commit ends (schema
+// version 2 dropped the per-row foreign key that did this), then streams
+// the copies with COPY.
 func (t txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats []int64) error {
+	ids := make([]int64, 0, len(copies))
+	seen := make(map[int64]struct{}, len(copies))
+	for _, c := range copies {
+		if _, ok := seen[c.FileID]; !ok {
+			seen[c.FileID] = struct{}{}
+			ids = append(ids, c.FileID)
+		}
+	}
+	var n int
+	if err := t.tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE id = ANY($1) FOR KEY SHARE) f`, ids).Scan(&n); err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return fmt.Errorf("%w: %d of the batch's %d files are missing", errNoFile, len(ids)-n, len(ids))
+	}
 	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"copies"},
 		[]string{"file_id", "copy_no", "volume", "file_seq", "block_id", "format_id", "size"},
 		pgx.CopyFromSlice(len(copies), func(i int) ([]any, error) {

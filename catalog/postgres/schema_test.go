@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -49,5 +50,78 @@ func TestSchemaTooNew(t *testing.T) {
 	}
 	if got != postgres.SchemaVersion+1 || pools != 1 {
 		t.Fatalf("after refused Open: version %d, %d pools; want %d and 1", got, pools, postgres.SchemaVersion+1)
+	}
+}
+
+// TestMigrateFromVersion1 opens a database at schema version 1, as a
+// release before the foreign keys moved into the catalog left it: Open
+// brings it to the newest version and keeps its rows, and the catalog
+// still refuses a copy of a missing file.
+func TestMigrateFromVersion1(t *testing.T) {
+	srv := pgtest.Require(t)
+	ctx := context.Background()
+	dsn, err := srv.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := os.ReadFile("schema/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{string(v1),
+		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+		`INSERT INTO schema_version VALUES (1)`,
+		`INSERT INTO pools (name) VALUES ('p1')`,
+		`INSERT INTO storage_classes VALUES ('one')`,
+		`INSERT INTO storage_class_pools VALUES ('one', 1, 'p1')`,
+		`INSERT INTO files (path, size, checksums, storage_class, owner, created, modified) VALUES ('/old', 7, '', 'one', 'u', 1, 1)`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	db, err := postgres.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, err := db.SchemaVersion(ctx); err != nil || v != postgres.SchemaVersion {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, postgres.SchemaVersion)
+	}
+	f, err := db.FileByPath(ctx, "/old")
+	if err != nil || f.Size != 7 {
+		t.Fatalf("FileByPath after migration = %+v, %v", f, err)
+	}
+	var fks int
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM pg_constraint WHERE conname IN ('files_storage_class_fkey', 'copies_file_id_fkey')`).Scan(&fks); err != nil || fks != 0 {
+		t.Fatalf("%d of the dropped foreign keys remain (%v)", fks, err)
+	}
+	if err := db.AddVolume(ctx, catalog.Volume{Barcode: "V1", Pool: "p1", State: catalog.StateActive, Capacity: 100}); err != nil {
+		t.Fatal(err)
+	}
+	err = db.CommitCopies(ctx, "V1", []catalog.Copy{{FileID: f.ID, CopyNo: 1, FileSeq: 1, Format: "x"}, {FileID: f.ID + 1, CopyNo: 1, FileSeq: 2, Format: "x"}}, 10, 2)
+	if !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("CommitCopies of a missing file: %v, want ErrNotFound", err)
+	}
+	if v, err := db.Volume(ctx, "V1"); err != nil || v.LastFileSeq != 0 {
+		t.Fatalf("volume after the refused commit: %+v, %v", v, err)
+	}
+	// A file deleted behind the catalog's back leaves a fileless copy,
+	// which Check reports.
+	cp := catalog.Copy{FileID: f.ID, CopyNo: 1, Volume: "V1", FileSeq: 1, Format: "x"}
+	if err := db.CommitCopies(ctx, "V1", []catalog.Copy{cp}, 10, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM files`); err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.Check(ctx)
+	if err != nil || len(r.FilelessCopies) != 1 || r.FilelessCopies[0] != cp {
+		t.Fatalf("Check = %+v, %v; want the copy as fileless", r, err)
 	}
 }

@@ -15,7 +15,11 @@ func (e *Engine) Delete(ctx context.Context, id int64, reason string) error {
 		return err
 	}
 	return e.write(ctx, func(tx Tx) error {
-		if _, err := e.file(ctx, tx, id); err != nil {
+		// Locking the file first waits out commits that are adding
+		// copies of it (they hold it locked for key share), and the moves
+		// below, each a new statement, then see those copies: no copy is
+		// left behind pointing at a deleted file.
+		if _, err := e.file(ctx, tx, id, e.d.ForUpdate); err != nil {
 			return err
 		}
 		steps := []struct {

@@ -86,8 +86,10 @@ func (e *Engine) whichPathExists(ctx context.Context, files []catalog.File, caus
 	return fmt.Errorf("%w: %v", catalog.ErrExists, cause)
 }
 
-func (e *Engine) file(ctx context.Context, q Querier, id int64) (catalog.File, error) {
-	f, err := scanFile(q.QueryRow(ctx, `SELECT `+fileCols+` FROM files WHERE id = $1`, id))
+// file reads a live file; lock is appended to the SELECT (Dialect.ForUpdate
+// or "").
+func (e *Engine) file(ctx context.Context, q Querier, id int64, lock string) (catalog.File, error) {
+	f, err := scanFile(q.QueryRow(ctx, `SELECT `+fileCols+` FROM files WHERE id = $1`+lock, id))
 	if e.b.IsNoRows(err) {
 		return f, &catalog.ValidationError{Field: "id", Value: fmt.Sprint(id), Err: catalog.ErrNotFound}
 	}
@@ -100,7 +102,7 @@ func (e *Engine) File(ctx context.Context, id int64) (catalog.File, error) {
 	if err != nil {
 		return catalog.File{}, err
 	}
-	return e.file(ctx, q, id)
+	return e.file(ctx, q, id, "")
 }
 
 // FileByPath implements catalog.Catalog.

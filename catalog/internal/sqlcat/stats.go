@@ -62,6 +62,14 @@ func (e *Engine) Check(ctx context.Context) (catalog.Report, error) {
 	if r.OrphanCopies, err = collect(rows, scanCopy); err != nil {
 		return r, err
 	}
+	rows, err = q.Query(ctx, `SELECT `+copyJoin+` FROM copies c JOIN formats f ON f.id = c.format_id
+		WHERE NOT EXISTS (SELECT 1 FROM files x WHERE x.id = c.file_id) ORDER BY c.volume, c.file_seq`)
+	if err != nil {
+		return r, err
+	}
+	if r.FilelessCopies, err = collect(rows, scanCopy); err != nil {
+		return r, err
+	}
 	rows, err = q.Query(ctx, `SELECT id, path, storage_class, want, have FROM (
 		SELECT f.id, f.path, f.storage_class,
 			(SELECT COUNT(*) FROM storage_class_pools s WHERE s.class = f.storage_class) AS want,
