@@ -65,7 +65,8 @@ func Open(ctx context.Context, connString string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog/postgres: %w", err)
 	}
-	e, err := sqlcat.New(ctx, backend{pool}, sqlcat.Dialect{
+	b := &backend{pool: pool}
+	e, err := sqlcat.New(ctx, b, sqlcat.Dialect{
 		ForUpdate:     " FOR UPDATE",
 		SkipLocked:    " FOR UPDATE SKIP LOCKED",
 		MigrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
@@ -75,23 +76,32 @@ func Open(ctx context.Context, connString string, opts *Options) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	// The sequence's name is looked up once: pg_get_serial_sequence in
+	// the id query is evaluated per row and took most of its time.
+	if err := pool.QueryRow(ctx, `SELECT pg_get_serial_sequence('files', 'id')`).Scan(&b.fileIDs); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("catalog/postgres: find the file id sequence: %w", err)
+	}
 	o.Logger.Debug("catalog opened", "backend", "postgres", "database", pool.Config().ConnConfig.Database)
 	return &DB{Engine: e, pool: pool}, nil
 }
 
-type backend struct{ pool *pgxpool.Pool }
+type backend struct {
+	pool    *pgxpool.Pool
+	fileIDs string // the files.id sequence, schema-qualified
+}
 
-func (b backend) Reader() sqlcat.Querier { return querier{b.pool} }
+func (b *backend) Reader() sqlcat.Querier { return querier{b.pool} }
 
-func (b backend) Write(ctx context.Context, fn func(sqlcat.Tx) error) error {
+func (b *backend) Write(ctx context.Context, fn func(sqlcat.Tx) error) error {
 	return pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
-		return fn(txn{querier{tx}, tx})
+		return fn(txn{querier{tx}, tx, b.fileIDs})
 	})
 }
 
-func (b backend) IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+func (b *backend) IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 
-func (b backend) Classify(err error) sqlcat.Kind {
+func (b *backend) Classify(err error) sqlcat.Kind {
 	if errors.Is(err, errNoFile) {
 		return sqlcat.KindForeignKey
 	}
@@ -117,7 +127,7 @@ func (b backend) Classify(err error) sqlcat.Kind {
 	return sqlcat.KindOther
 }
 
-func (b backend) Close() error {
+func (b *backend) Close() error {
 	b.pool.Close()
 	return nil
 }
@@ -146,14 +156,15 @@ func (q querier) QueryRow(ctx context.Context, sql string, args ...any) sqlcat.R
 
 type txn struct {
 	querier
-	tx pgx.Tx
+	tx      pgx.Tx
+	fileIDs string
 }
 
 // InsertFiles takes the ids from the table's identity sequence in one
 // round trip, then streams the rows with COPY, which is several times
 // faster than INSERTs, batched or not.
 func (t txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64, error) {
-	rows, err := t.tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('files', 'id')) FROM generate_series(1, $1)`, len(files))
+	rows, err := t.tx.Query(ctx, `SELECT nextval($1::regclass) FROM generate_series(1, $2)`, t.fileIDs, len(files))
 	if err != nil {
 		return nil, err
 	}

@@ -80,6 +80,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 		`INSERT INTO storage_classes VALUES ('one')`,
 		`INSERT INTO storage_class_pools VALUES ('one', 1, 'p1')`,
 		`INSERT INTO files (path, size, checksums, storage_class, owner, created, modified) VALUES ('/old', 7, '', 'one', 'u', 1, 1)`,
+		`INSERT INTO formats (name) VALUES ('tapekit-pax-1')`,
+		`INSERT INTO volumes VALUES ('V0', 'LTO-9', 'lib', 'p1', 'active', '', 1, 100, 10, 3, 0, 0, '', 1, 0, 0)`,
+		`INSERT INTO copies SELECT id, 1, 'V0', 3, 77, (SELECT id FROM formats), 9 FROM files`,
 	} {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			t.Fatalf("%.40s: %v", q, err)
@@ -97,6 +100,18 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil || f.Size != 7 {
 		t.Fatalf("FileByPath after migration = %+v, %v", f, err)
 	}
+	// A copy written before version 3 lists with its packed record.
+	var listed []catalog.Copy
+	for cp, err := range db.VolumeCopies(ctx, "V0") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, cp)
+	}
+	want := catalog.Copy{FileID: f.ID, CopyNo: 1, Volume: "V0", FileSeq: 3, BlockID: 77, Format: "tapekit-pax-1", Size: 9}
+	if len(listed) != 1 || listed[0] != want {
+		t.Fatalf("VolumeCopies(V0) after migration = %+v, want %+v", listed, want)
+	}
 	var fks int
 	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM pg_constraint WHERE conname IN ('files_storage_class_fkey', 'copies_file_id_fkey')`).Scan(&fks); err != nil || fks != 0 {
 		t.Fatalf("%d of the dropped foreign keys remain (%v)", fks, err)
@@ -104,7 +119,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err := db.AddVolume(ctx, catalog.Volume{Barcode: "V1", Pool: "p1", State: catalog.StateActive, Capacity: 100}); err != nil {
 		t.Fatal(err)
 	}
-	err = db.CommitCopies(ctx, "V1", []catalog.Copy{{FileID: f.ID, CopyNo: 1, FileSeq: 1, Format: "x"}, {FileID: f.ID + 1, CopyNo: 1, FileSeq: 2, Format: "x"}}, 10, 2)
+	err = db.CommitCopies(ctx, "V1", []catalog.Copy{{FileID: f.ID, CopyNo: 2, FileSeq: 1, Format: "x"}, {FileID: f.ID + 1, CopyNo: 1, FileSeq: 2, Format: "x"}}, 10, 2)
 	if !errors.Is(err, catalog.ErrNotFound) {
 		t.Fatalf("CommitCopies of a missing file: %v, want ErrNotFound", err)
 	}
@@ -113,7 +128,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 	// A file deleted behind the catalog's back leaves a fileless copy,
 	// which Check reports.
-	cp := catalog.Copy{FileID: f.ID, CopyNo: 1, Volume: "V1", FileSeq: 1, Format: "x"}
+	cp := catalog.Copy{FileID: f.ID, CopyNo: 2, Volume: "V1", FileSeq: 1, Format: "x"}
 	if err := db.CommitCopies(ctx, "V1", []catalog.Copy{cp}, 10, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +136,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := db.Check(ctx)
-	if err != nil || len(r.FilelessCopies) != 1 || r.FilelessCopies[0] != cp {
-		t.Fatalf("Check = %+v, %v; want the copy as fileless", r, err)
+	if err != nil || len(r.FilelessCopies) != 2 || r.FilelessCopies[0] != want || r.FilelessCopies[1] != cp {
+		t.Fatalf("Check = %+v, %v; want both copies as fileless", r, err)
 	}
 }
