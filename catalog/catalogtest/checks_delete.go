@@ -50,8 +50,8 @@ func checkDeleteUndelete(ctx context.Context, c catalog.Catalog) error {
 	if err != nil {
 		return err
 	}
-	if again[0].ID == gone.ID {
-		return fmt.Errorf("a new file got the deleted file's id %d", gone.ID)
+	if again[0].ID <= gone.ID {
+		return fmt.Errorf("a new file got id %d, not above the deleted newest file's %d", again[0].ID, gone.ID)
 	}
 	_, err = c.Undelete(ctx, gone.ID)
 	if err := wantValidation("Undelete onto a taken path", err, catalog.ErrExists); err != nil {
@@ -89,6 +89,15 @@ func checkDeleteUndelete(ctx context.Context, c catalog.Catalog) error {
 		if cp.FileID == gone.ID {
 			relisted = append(relisted, cp)
 		}
+	}
+	// The newest id ever handed out is in the recycle log now; a new
+	// file still gets a higher one.
+	later, err := create(ctx, c, "/later")
+	if err != nil {
+		return err
+	}
+	if later[0].ID <= again[0].ID {
+		return fmt.Errorf("a new file got id %d, not above the deleted newest file's %d", later[0].ID, again[0].ID)
 	}
 	_, e3 := c.Deleted(ctx, gone.ID)
 	_, e4 := c.Undelete(ctx, 999999)

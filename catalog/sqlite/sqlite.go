@@ -119,11 +119,20 @@ func Open(ctx context.Context, path string, opts *Options) (*DB, error) {
 		b.Close()
 		return nil, err
 	}
+	if err := b.prepareInserts(ctx); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("catalog/sqlite: prepare: %w", err)
+	}
 	o.Logger.Debug("catalog opened", "backend", "sqlite", "path", path, "synchronous", o.Synchronous)
 	return &DB{Engine: e}, nil
 }
 
-type backend struct{ w, r *sql.DB }
+type backend struct {
+	w, r *sql.DB
+	// inserts are the multi-row INSERTs, prepared after migration and
+	// read-only after; see prepareInserts.
+	inserts map[insertKey]*sql.Stmt
+}
 
 func (b *backend) Reader() sqlcat.Querier { return querier{b.r} }
 
@@ -132,7 +141,7 @@ func (b *backend) Write(ctx context.Context, fn func(sqlcat.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&txn{querier: querier{tx}, tx: tx}); err != nil {
+	if err := fn(&txn{querier: querier{tx}, tx: tx, b: b}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -165,7 +174,12 @@ func (b *backend) Classify(err error) sqlcat.Kind {
 	return sqlcat.KindOther
 }
 
-func (b *backend) Close() error { return errors.Join(b.r.Close(), b.w.Close()) }
+func (b *backend) Close() error {
+	for _, st := range b.inserts {
+		st.Close()
+	}
+	return errors.Join(b.r.Close(), b.w.Close())
+}
 
 // execer is what *sql.DB and *sql.Tx share.
 type execer interface {
@@ -203,46 +217,108 @@ func (r sqlRows) Close() { r.Rows.Close() }
 type txn struct {
 	querier
 	tx *sql.Tx
+	b  *backend
 }
 
-// InsertFiles uses one prepared statement for the whole batch: parsing
-// the INSERT once instead of per row is most of what makes a batch fast.
-func (t *txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64, error) {
-	st, err := t.tx.PrepareContext(ctx, `INSERT INTO files (path, size, checksums, storage_class, owner, created, modified)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	ids := make([]int64, len(files))
-	for i, f := range files {
-		res, err := st.ExecContext(ctx, f.Path, f.Size, f.Checksums, f.Class, f.Owner, f.Created, f.Modified)
-		if err != nil {
-			return nil, err
-		}
-		if ids[i], err = res.LastInsertId(); err != nil {
-			return nil, err
-		}
-	}
-	return ids, nil
+// rowsPerInsert is the most rows one INSERT statement carries. Each
+// execution of a statement opens its cursors, takes the driver's and
+// SQLite's locks, and goes through database/sql; a statement of many rows
+// pays that once for all of them. 128 rows of 8 columns stay far below
+// SQLite's limit of 32,766 parameters.
+const rowsPerInsert = 128
+
+// Tables InsertFiles and InsertCopies fill, with their columns.
+var (
+	fileInsert = insertTable{"files", "id, path, size, checksums, storage_class, owner, created, modified", 8}
+	copyInsert = insertTable{"copies", "file_id, copy_no, volume, file_seq, block_id, format_id, size, rec", 8}
+)
+
+type insertTable struct {
+	name, cols string
+	ncols      int
 }
 
-// InsertCopies uses one prepared statement, as InsertFiles, with
-// positional parameters (numbered ones cost a name lookup per bind), and
-// fills the rec column listings read.
-func (t *txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats []int64) error {
-	st, err := t.tx.PrepareContext(ctx, `INSERT INTO copies (file_id, copy_no, volume, file_seq, block_id, format_id, size, rec)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var rec []byte
-	for i, c := range copies {
-		rec = appendRec(rec[:0], c.FileSeq, c.FileID, c.CopyNo, c.BlockID, formats[i], c.Size)
-		if _, err := st.ExecContext(ctx, c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, formats[i], c.Size, string(rec)); err != nil {
-			return err
+type insertKey struct {
+	table string
+	rows  int
+}
+
+// prepareInserts prepares, on the writer connection and outside any
+// transaction, the INSERT of each power of two up to rowsPerInsert rows
+// into each table: parsing a statement of 128 rows costs as much as
+// running it, so it is done once per handle. (A statement cannot be
+// prepared on the handle during a write: the one connection is busy.)
+func (b *backend) prepareInserts(ctx context.Context) error {
+	b.inserts = map[insertKey]*sql.Stmt{}
+	for _, t := range []insertTable{fileInsert, copyInsert} {
+		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", t.ncols), ", ") + ")"
+		for rows := 1; rows <= rowsPerInsert; rows *= 2 {
+			st, err := b.w.PrepareContext(ctx, "INSERT INTO "+t.name+" ("+t.cols+") VALUES "+
+				strings.TrimSuffix(strings.Repeat(one+", ", rows), ", "))
+			if err != nil {
+				return err
+			}
+			b.inserts[insertKey{t.name, rows}] = st
 		}
 	}
 	return nil
+}
+
+// insertRows inserts n rows into table, asking args for row i's values.
+// It uses statements of rowsPerInsert rows, then of the powers of two that
+// make up the rest, so a handle needs eight statements per table whatever
+// the batch sizes.
+func (t *txn) insertRows(ctx context.Context, table insertTable, n int, args func(i int, dst []any)) error {
+	ncols := table.ncols
+	buf := make([]any, ncols*min(n, rowsPerInsert))
+	for start := 0; start < n; {
+		rows := rowsPerInsert
+		for rows > n-start {
+			rows /= 2
+		}
+		st := t.b.inserts[insertKey{table.name, rows}]
+		vals := buf[:ncols*rows]
+		for r := range rows {
+			args(start+r, vals[r*ncols:(r+1)*ncols])
+		}
+		if _, err := t.tx.StmtContext(ctx, st).ExecContext(ctx, vals...); err != nil {
+			return err
+		}
+		start += rows
+	}
+	return nil
+}
+
+// InsertFiles assigns the ids itself, which lets many rows go in one
+// statement (SQLite does not promise RETURNING's order): the next ids after
+// both the largest live id and the largest AUTOINCREMENT ever handed out,
+// so no id comes back. The write transaction (BEGIN IMMEDIATE) keeps
+// other writers out until it ends.
+func (t *txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64, error) {
+	var last int64
+	if err := t.tx.QueryRowContext(ctx, `SELECT max(
+			coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'files'), 0),
+			coalesce((SELECT max(id) FROM files), 0))`).Scan(&last); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(files))
+	for i := range ids {
+		ids[i] = last + 1 + int64(i)
+	}
+	err := t.insertRows(ctx, fileInsert, len(files), func(i int, dst []any) {
+		f := files[i]
+		dst[0], dst[1], dst[2], dst[3], dst[4], dst[5], dst[6], dst[7] = ids[i], f.Path, f.Size, f.Checksums, f.Class, f.Owner, f.Created, f.Modified
+	})
+	return ids, err
+}
+
+// InsertCopies inserts many rows per statement, as InsertFiles, and fills
+// the rec column listings read.
+func (t *txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats []int64) error {
+	var rec []byte
+	return t.insertRows(ctx, copyInsert, len(copies), func(i int, dst []any) {
+		c := copies[i]
+		rec = appendRec(rec[:0], c.FileSeq, c.FileID, c.CopyNo, c.BlockID, formats[i], c.Size)
+		dst[0], dst[1], dst[2], dst[3], dst[4], dst[5], dst[6], dst[7] = c.FileID, c.CopyNo, c.Volume, c.FileSeq, c.BlockID, formats[i], c.Size, string(rec)
+	})
 }
