@@ -16,8 +16,9 @@ import (
 // the driver's locks for every step and column, cost more than SQLite's
 // own work on modernc.org/sqlite; the listing is the recall path, read for
 // every tape mounted. rec is written by InsertCopies; rows written by
-// other paths (undelete) leave it empty and get it computed here.
-func (b *backend) VolumeChunk(ctx context.Context, barcode string, after int64, limit int,
+// other paths (undelete, a hand edit) leave it empty, and a chunk with
+// such a row is read again with rec computed from the other columns.
+func (b *backend) VolumeChunk(ctx context.Context, barcode string, after, upto int64,
 	fn func(fileID, copyNo, fileSeq, blockID, formatID, size int64)) error {
 	conn, err := b.r.Conn(ctx)
 	if err != nil {
@@ -29,37 +30,19 @@ func (b *backend) VolumeChunk(ctx context.Context, barcode string, after int64, 
 		if !ok {
 			return errors.New("catalog/sqlite: driver connection cannot run queries")
 		}
-		// One row per chunk: SQLite joins the records itself, so the
-		// driver steps, locks and converts once per chunk, not per copy.
-		rows, err := q.QueryContext(ctx, `SELECT group_concat(r, ';') FROM (
-				SELECT file_seq, coalesce(nullif(rec, ''),
-					printf('%d,%d,%d,%d,%d,%d', file_seq, file_id, copy_no, block_id, format_id, size)) AS r
-				FROM copies WHERE volume = ? AND file_seq > ? ORDER BY file_seq LIMIT ?)`,
-			[]driver.NamedValue{{Ordinal: 1, Value: barcode}, {Ordinal: 2, Value: after}, {Ordinal: 3, Value: int64(limit)}})
+		args := []driver.NamedValue{{Ordinal: 1, Value: barcode}, {Ordinal: 2, Value: after}, {Ordinal: 3, Value: upto}}
+		// One row per chunk, and no ORDER BY or LIMIT: SQLite joins the
+		// records as it scans, and the engine puts them in order.
+		s, err := queryText(ctx, q, `SELECT group_concat(rec, ';') FROM copies
+			WHERE volume = ? AND file_seq > ? AND file_seq <= ?`, args)
+		if err == nil && hasEmptyRec(s) {
+			s, err = queryText(ctx, q, `SELECT group_concat(CASE WHEN rec <> '' THEN rec
+				ELSE printf('%d,%d,%d,%d,%d,%d', file_seq, file_id, copy_no, block_id, format_id, size) END, ';')
+				FROM copies WHERE volume = ? AND file_seq > ? AND file_seq <= ?`, args)
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("catalog/sqlite: listing %s after file %d: %w", barcode, after, err)
 		}
-		defer rows.Close()
-		dest := make([]driver.Value, 1)
-		if err := rows.Next(dest); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		var s string
-		switch r := dest[0].(type) {
-		case nil: // no copies after this one
-			return nil
-		case string:
-			s = r
-		case []byte:
-			s = string(r)
-		default:
-			return fmt.Errorf("catalog/sqlite: listing %s: records are %T, want text", barcode, dest[0])
-		}
-		// SQLite feeds the aggregate in the subquery's order but does not
-		// promise to (asking it to sorts every chunk again, which triples
-		// the listing's cost); the engine puts a chunk in order.
 		var v [6]int64
 		for len(s) > 0 {
 			rec := s
@@ -75,6 +58,43 @@ func (b *backend) VolumeChunk(ctx context.Context, barcode string, after int64, 
 		}
 		return nil
 	})
+}
+
+// queryText runs a query of one text value; NULL (an aggregate over no
+// rows) is "".
+func queryText(ctx context.Context, q driver.QueryerContext, query string, args []driver.NamedValue) (string, error) {
+	rows, err := q.QueryContext(ctx, query, args)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	if err := rows.Next(dest); err == io.EOF {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	switch r := dest[0].(type) {
+	case nil:
+		return "", nil
+	case string:
+		if r == "" {
+			// One row with an empty rec: keep it visible as a record.
+			return ";", nil
+		}
+		return r, nil
+	case []byte:
+		if len(r) == 0 {
+			return ";", nil
+		}
+		return string(r), nil
+	}
+	return "", fmt.Errorf("records are %T, want text", dest[0])
+}
+
+// hasEmptyRec reports whether a joined chunk holds an empty record.
+func hasEmptyRec(s string) bool {
+	return strings.HasPrefix(s, ";") || strings.HasSuffix(s, ";") || strings.Contains(s, ";;")
 }
 
 // appendRec encodes the rec column that parseRec decodes: file_seq,

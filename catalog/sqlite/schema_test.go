@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/sqlite"
 )
@@ -134,5 +136,74 @@ func TestCheckFindsOrphanCopies(t *testing.T) {
 	}
 	if len(r.FilelessCopies) != 1 || r.FilelessCopies[0] != cp || r.OK() {
 		t.Fatalf("Check = %+v; want the copy on GONE as fileless", r)
+	}
+}
+
+// TestListingWithoutRec: copies whose rec column is empty (written by a
+// hand edit or an older program) list exactly like the others, alone in a
+// chunk or among stored records.
+func TestListingWithoutRec(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	db, err := sqlite.Open(ctx, path, fastOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, err := range []error{
+		db.PutPool(ctx, catalog.Pool{Name: "p1"}),
+		db.PutStorageClass(ctx, catalog.StorageClass{Name: "one", Pools: []string{"p1"}}),
+		db.AddVolume(ctx, catalog.Volume{Barcode: "V1", Pool: "p1", State: catalog.StateActive, Capacity: 1e9}),
+		db.AddVolume(ctx, catalog.Volume{Barcode: "V2", Pool: "p1", State: catalog.StateActive, Capacity: 1e9}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs, err := db.CreateFiles(ctx, []catalog.File{{Path: "/a", StorageClass: "one"}, {Path: "/b", StorageClass: "one"},
+		{Path: "/c", StorageClass: "one"}, {Path: "/d", StorageClass: "one"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v1 []catalog.Copy
+	for i, f := range fs[:3] {
+		v1 = append(v1, catalog.Copy{FileID: f.ID, CopyNo: 1, Volume: "V1", FileSeq: int64(i + 1), BlockID: int64(10 * i), Format: "tapekit-pax-1", Size: int64(100 + i)})
+	}
+	v2 := []catalog.Copy{{FileID: fs[3].ID, CopyNo: 1, Volume: "V2", FileSeq: 1, BlockID: 7, Format: "cta-ansi", Size: 5}}
+	if err := db.CommitCopies(ctx, "V1", v1, 300, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CommitCopies(ctx, "V2", v2, 5, 1); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	list := func(bc string) []catalog.Copy {
+		var out []catalog.Copy
+		for cp, err := range db.VolumeCopies(ctx, bc) {
+			if err != nil {
+				t.Fatalf("VolumeCopies(%s): %v", bc, err)
+			}
+			out = append(out, cp)
+		}
+		return out
+	}
+	for _, edit := range []string{
+		`UPDATE copies SET rec = '' WHERE volume = 'V1' AND file_seq = 2`, // in the middle
+		`UPDATE copies SET rec = '' WHERE volume = 'V1' AND file_seq = 1`, // first
+		`UPDATE copies SET rec = ''`,                                      // all, and V2's only copy
+	} {
+		if _, err := raw.Exec(edit); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(v1, list("V1")); d != "" {
+			t.Errorf("after %s, V1 lists (-want +got):\n%s", edit, d)
+		}
+		if d := cmp.Diff(v2, list("V2")); d != "" {
+			t.Errorf("after %s, V2 lists (-want +got):\n%s", edit, d)
+		}
 	}
 }

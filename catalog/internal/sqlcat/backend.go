@@ -72,16 +72,12 @@ type Backend interface {
 	Classify(err error) Kind
 	// IsNoRows reports whether err means a single-row query found nothing.
 	IsNoRows(err error) bool
-	Close() error
-}
-
-// VolumeChunker is implemented by a backend that reads a chunk of a
-// volume listing faster than through Querier. VolumeChunk calls fn for
-// each of the first limit copies of the volume, in file_seq order, with
-// file_seq > after; it may call fn for them in any order.
-type VolumeChunker interface {
-	VolumeChunk(ctx context.Context, barcode string, after int64, limit int,
+	// VolumeChunk calls fn for each copy on the volume with after <
+	// file_seq <= upto, in any order. It is the recall path, read for
+	// every tape mounted, so a backend uses its fastest way to read.
+	VolumeChunk(ctx context.Context, barcode string, after, upto int64,
 		fn func(fileID, copyNo, fileSeq, blockID, formatID, size int64)) error
+	Close() error
 }
 
 // Dialect holds the SQL that differs between databases.

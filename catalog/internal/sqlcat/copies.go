@@ -101,14 +101,19 @@ func (e *Engine) Copies(ctx context.Context, id int64) ([]catalog.Copy, error) {
 	return collect(rows, scanCopy)
 }
 
-// listChunk is how many copies VolumeCopies reads per query: enough to
-// amortise the query, small enough to bound memory.
+// listChunk is how many file sequences VolumeCopies reads per query:
+// enough to amortise the query, few enough to bound memory.
 const listChunk = 4096
 
 // VolumeCopies implements catalog.Catalog. It reads the volume in chunks
-// by keyset (file_seq > last), closing each result before yielding, so no
+// of file sequences, (last, last+listChunk], up to the volume's last file
+// sequence, which every commit keeps at or above its copies; reaching it,
+// it reads the volume again and goes on while commits made meanwhile
+// moved it. Each chunk's result is closed before yielding, so no
 // connection or lock is held while the caller's loop body runs and the
-// body may call the catalog itself.
+// body may call the catalog itself. A range, unlike "the next n copies",
+// lets the database answer without ordering or limiting: on SQLite that
+// made a listing a quarter cheaper.
 func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[catalog.Copy, error] {
 	return func(yield func(catalog.Copy, error) bool) {
 		q, err := e.reader()
@@ -116,26 +121,32 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 			yield(catalog.Copy{}, err)
 			return
 		}
-		if _, err := e.volume(ctx, q, barcode, ""); err != nil {
+		vol, err := e.volume(ctx, q, barcode, "")
+		if err != nil {
 			yield(catalog.Copy{}, err)
 			return
 		}
+		end := vol.LastFileSeq
 		chunk := make([]catalog.Copy, 0, listChunk)
 		var fmtIDs []int64
-		var last int64
-		for {
+		add := func(fileID, copyNo, fileSeq, blockID, formatID, size int64) {
+			chunk = append(chunk, catalog.Copy{FileID: fileID, CopyNo: copyNo, Volume: barcode, FileSeq: fileSeq, BlockID: blockID, Size: size})
+			fmtIDs = append(fmtIDs, formatID)
+		}
+		for last := int64(0); ; last += listChunk {
+			if last >= end {
+				if vol, err = e.volume(ctx, q, barcode, ""); err != nil || vol.LastFileSeq <= last {
+					if err != nil {
+						yield(catalog.Copy{}, err)
+					}
+					return
+				}
+				end = vol.LastFileSeq
+			}
 			chunk, fmtIDs = chunk[:0], fmtIDs[:0]
-			add := func(fileID, copyNo, fileSeq, blockID, formatID, size int64) {
-				chunk = append(chunk, catalog.Copy{FileID: fileID, CopyNo: copyNo, Volume: barcode, FileSeq: fileSeq, BlockID: blockID, Size: size})
-				fmtIDs = append(fmtIDs, formatID)
-			}
-			if vc, ok := e.b.(VolumeChunker); ok {
-				err = vc.VolumeChunk(ctx, barcode, last, listChunk, add)
-			} else {
-				err = e.volumeChunk(ctx, q, barcode, last, add)
-			}
+			err := e.b.VolumeChunk(ctx, barcode, last, last+listChunk, add)
 			if err == nil {
-				err = e.finishChunk(ctx, q, barcode, last, chunk, fmtIDs)
+				err = e.finishChunk(ctx, q, barcode, last, last+listChunk, chunk, fmtIDs)
 			}
 			if err != nil {
 				yield(catalog.Copy{}, err)
@@ -146,17 +157,13 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 					return
 				}
 			}
-			if len(chunk) < listChunk {
-				return
-			}
-			last = chunk[len(chunk)-1].FileSeq
 		}
 	}
 }
 
 // finishChunk puts a chunk of a listing in tape order, checks it has no
-// copy twice and none at or before last, and fills in the format names.
-func (e *Engine) finishChunk(ctx context.Context, q Querier, barcode string, last int64, chunk []catalog.Copy, fmtIDs []int64) error {
+// copy twice and none outside (last, upto], and fills in the format names.
+func (e *Engine) finishChunk(ctx context.Context, q Querier, barcode string, last, upto int64, chunk []catalog.Copy, fmtIDs []int64) error {
 	bySeq := func(i, j int) int { return cmp.Compare(chunk[i].FileSeq, chunk[j].FileSeq) }
 	if !slices.IsSortedFunc(chunk, func(a, b catalog.Copy) int { return cmp.Compare(a.FileSeq, b.FileSeq) }) {
 		// Sort chunk and fmtIDs together through a permutation.
@@ -173,8 +180,8 @@ func (e *Engine) finishChunk(ctx context.Context, q Querier, barcode string, las
 		copy(fmtIDs, f2)
 	}
 	for i := range chunk {
-		if chunk[i].FileSeq <= last {
-			return fmt.Errorf("catalog: listing %s: file %d came after file %d", barcode, chunk[i].FileSeq, last)
+		if chunk[i].FileSeq <= last || chunk[i].FileSeq > upto {
+			return fmt.Errorf("catalog: listing %s up to file %d: file %d came after file %d", barcode, upto, chunk[i].FileSeq, last)
 		}
 		last = chunk[i].FileSeq
 	}
@@ -186,25 +193,4 @@ func (e *Engine) finishChunk(ctx context.Context, q Querier, barcode string, las
 		chunk[i].Format = name
 	}
 	return nil
-}
-
-// volumeChunk reads one chunk of a volume listing through the Querier.
-// The volume is known and the format is an id, so each copy costs no
-// string.
-func (e *Engine) volumeChunk(ctx context.Context, q Querier, barcode string, after int64,
-	fn func(fileID, copyNo, fileSeq, blockID, formatID, size int64)) error {
-	rows, err := q.Query(ctx, `SELECT file_id, copy_no, file_seq, block_id, format_id, size FROM copies
-		WHERE volume = $1 AND file_seq > $2 ORDER BY file_seq LIMIT $3`, barcode, after, listChunk)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var fileID, copyNo, fileSeq, blockID, formatID, size int64
-		if err := rows.Scan(&fileID, &copyNo, &fileSeq, &blockID, &formatID, &size); err != nil {
-			return err
-		}
-		fn(fileID, copyNo, fileSeq, blockID, formatID, size)
-	}
-	return rows.Err()
 }
