@@ -87,18 +87,7 @@ func fileHash(t *testing.T, path string) [32]byte {
 // and expects Check to report it.
 func TestCheckFindsOrphanCopies(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "c.db")
-	db, err := sqlite.Open(ctx, path, fastOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.PutPool(ctx, catalog.Pool{Name: "p1"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutStorageClass(ctx, catalog.StorageClass{Name: "one", Pools: []string{"p1"}}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := openWithClass(t)
 	if err := db.AddVolume(ctx, catalog.Volume{Barcode: "V1", Pool: "p1", State: catalog.StateActive, Capacity: 100}); err != nil {
 		t.Fatal(err)
 	}
@@ -144,15 +133,8 @@ func TestCheckFindsOrphanCopies(t *testing.T) {
 // chunk or among stored records.
 func TestListingWithoutRec(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "c.db")
-	db, err := sqlite.Open(ctx, path, fastOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, path := openWithClass(t)
 	for _, err := range []error{
-		db.PutPool(ctx, catalog.Pool{Name: "p1"}),
-		db.PutStorageClass(ctx, catalog.StorageClass{Name: "one", Pools: []string{"p1"}}),
 		db.AddVolume(ctx, catalog.Volume{Barcode: "V1", Pool: "p1", State: catalog.StateActive, Capacity: 1e9}),
 		db.AddVolume(ctx, catalog.Volume{Barcode: "V2", Pool: "p1", State: catalog.StateActive, Capacity: 1e9}),
 	} {
@@ -206,4 +188,25 @@ func TestListingWithoutRec(t *testing.T) {
 			t.Errorf("after %s, V2 lists (-want +got):\n%s", edit, d)
 		}
 	}
+}
+
+// openWithClass opens a new catalog file with pool p1 and storage class
+// "one" (one copy, in p1), closed when the test ends, and returns its path
+// for raw edits.
+func openWithClass(t *testing.T) (*sqlite.DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	db, err := sqlite.Open(ctx, path, fastOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.PutPool(ctx, catalog.Pool{Name: "p1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutStorageClass(ctx, catalog.StorageClass{Name: "one", Pools: []string{"p1"}}); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
 }
