@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"iter"
+	"time"
 )
 
 // Catalog is the metadata store of a tape archive: pools and storage
@@ -90,8 +91,22 @@ type Catalog interface {
 	// path; ErrExists if a live file took the path meanwhile, ErrNotFound
 	// if the recycle log has no such file.
 	Undelete(ctx context.Context, id int64) (File, error)
-	// Deleted returns the recycle-log entry of a deleted file.
+	// Deleted returns the recycle-log entry of a deleted file (ErrNotFound
+	// if the recycle log has none).
 	Deleted(ctx context.Context, id int64) (Deletion, error)
+	// DeletedFiles returns up to limit recycle-log entries, each with its
+	// copies, in file-id order, starting after the file id cursor (0 for
+	// the first page). limit ≤ 0 means a default page size; an
+	// implementation may return fewer than limit entries (the SQL catalogs
+	// cap pages at 10,000) and still set Next. A page is one consistent
+	// read; pages are not one snapshot. A negative cursor gives ErrInvalid.
+	DeletedFiles(ctx context.Context, cursor int64, limit int) (DeletedPage, error)
+	// PurgeDeleted removes for good the recycle-log entries deleted before
+	// before (DeletedAt < before), with their copies, in one transaction,
+	// and returns how many files it removed. They can no longer be
+	// undeleted, and their ids are still never handed out again. A zero
+	// before purges nothing.
+	PurgeDeleted(ctx context.Context, before time.Time) (int64, error)
 
 	// PoolStats returns the counts and sizes of every pool, in name order.
 	PoolStats(ctx context.Context) ([]PoolStats, error)
