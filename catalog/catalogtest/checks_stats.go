@@ -116,6 +116,8 @@ func checkClosed(ctx context.Context, c catalog.Catalog) error {
 		wantErr("Volume after Close", e3, catalog.ErrClosed),
 		wantErr("VolumeCopies after Close", e4, catalog.ErrClosed),
 		wantErr("CommitCopies after Close", c.CommitCopies(ctx, "p1V001", nil, 1, 1), catalog.ErrClosed),
+		wantErr("RelocateCopies after Close", c.RelocateCopies(ctx, "p1V001", nil, 1, 1), catalog.ErrClosed),
+		wantErr("RemoveCopy after Close", c.RemoveCopy(ctx, 1, 1, ""), catalog.ErrClosed),
 		wantErr("DeletedFiles after Close", e5, catalog.ErrClosed),
 		wantErr("PurgeDeleted after Close", e6, catalog.ErrClosed),
 		wantErr("Close twice", c.Close(), catalog.ErrClosed),
