@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"iter"
+	"time"
 )
 
 // Catalog is the metadata store of a tape archive: pools and storage
@@ -59,6 +60,33 @@ type Catalog interface {
 	// The volume must be active (ErrVolumeNotWritable) and the files must
 	// exist (ErrNotFound). An empty batch just updates the fill level.
 	CommitCopies(ctx context.Context, barcode string, copies []Copy, bytesUsed, lastFileSeq int64) error
+	// RelocateCopies records copies that a repack wrote to the volume in
+	// place of copies on other volumes. Each copy names, by FileID and
+	// CopyNo, a copy the catalog has, which must exist (ErrNotFound, also
+	// when its file is not live) and lie on another volume (ErrInvalid);
+	// its row is replaced by the new location: volume, file sequence,
+	// block id, format and size. A copy named twice in the batch gives
+	// ErrExists. Otherwise it checks and records exactly as CommitCopies
+	// does, in one transaction with the volume's new fill level: either
+	// every copy has moved and the volume shows bytesUsed and lastFileSeq,
+	// or nothing changed. Call it, like CommitCopies, only after the new
+	// copies are safe on tape.
+	//
+	// The volumes the copies leave keep their BytesUsed: tape is not
+	// rewritten in place, and its space comes back only when the whole
+	// volume is written again from the start. VolumeStats counts only the
+	// live copies, so it shows what a volume still holds.
+	RelocateCopies(ctx context.Context, barcode string, copies []Copy, bytesUsed, lastFileSeq int64) error
+	// RemoveCopy drops one copy of a live file from the catalog: a copy
+	// found unreadable, or on a volume being retired. The file stays, and
+	// Check reports it underreplicated until a new copy is committed,
+	// which may take the same copy number. ErrNotFound if the file is not
+	// live or has no such copy; ErrInvalid if fileID or copyNo is below 1
+	// or reason is not valid text (see ValidateText). The volume keeps its
+	// BytesUsed, as with RelocateCopies. Nothing else is recorded: the
+	// catalog keeps no log of removed copies, so a caller that wants one
+	// logs reason itself.
+	RemoveCopy(ctx context.Context, fileID, copyNo int64, reason string) error
 	// VolumeCopies iterates over the live copies on the volume in tape
 	// order (by FileSeq), with memory bounded whatever the volume holds.
 	// The iteration is not one snapshot: copies committed or deleted while
@@ -90,8 +118,22 @@ type Catalog interface {
 	// path; ErrExists if a live file took the path meanwhile, ErrNotFound
 	// if the recycle log has no such file.
 	Undelete(ctx context.Context, id int64) (File, error)
-	// Deleted returns the recycle-log entry of a deleted file.
+	// Deleted returns the recycle-log entry of a deleted file (ErrNotFound
+	// if the recycle log has none).
 	Deleted(ctx context.Context, id int64) (Deletion, error)
+	// DeletedFiles returns up to limit recycle-log entries, each with its
+	// copies, in file-id order, starting after the file id cursor (0 for
+	// the first page). limit ≤ 0 means a default page size; an
+	// implementation may return fewer than limit entries (the SQL catalogs
+	// cap pages at 10,000) and still set Next. A page is one consistent
+	// read; pages are not one snapshot. A negative cursor gives ErrInvalid.
+	DeletedFiles(ctx context.Context, cursor int64, limit int) (DeletedPage, error)
+	// PurgeDeleted removes for good the recycle-log entries deleted before
+	// before (DeletedAt < before), with their copies, in one transaction,
+	// and returns how many files it removed. They can no longer be
+	// undeleted, and their ids are still never handed out again. A zero
+	// before purges nothing.
+	PurgeDeleted(ctx context.Context, before time.Time) (int64, error)
 
 	// PoolStats returns the counts and sizes of every pool, in name order.
 	PoolStats(ctx context.Context) ([]PoolStats, error)

@@ -32,11 +32,24 @@
 // through a directory or any path prefix with an opaque cursor (keyset
 // paging: every page costs the same).
 //
+// # Repacking and bad copies
+//
+// A repack copies a volume's live files to another volume, then calls
+// RelocateCopies, which moves their copies' entries to the new places
+// with the checks and the single transaction of CommitCopies. RemoveCopy
+// drops one copy (found unreadable, or on a volume being retired); Check
+// then reports the file underreplicated until a new copy is committed.
+// Neither gives tape space back: the volumes keep their fill level until
+// they are written again from the start.
+//
 // # Deleting
 //
 // Delete moves a file and its copies into a recycle log with the time and
 // reason; its data stays on tape until the volume is repacked. Undelete
-// brings it back under its old id while the path is free.
+// brings it back under its old id while the path is free. DeletedFiles
+// pages through the recycle log by file id, and PurgeDeleted forgets the
+// entries deleted before a time for good. Ids are never reused, not even
+// after a purge.
 //
 // # Errors
 //

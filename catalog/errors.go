@@ -12,7 +12,8 @@ import (
 // A call that returns any error has changed nothing: every mutating method
 // is one transaction, all or nothing.
 var (
-	// ErrNotFound: no live file (or recycle-log entry) has this id or path.
+	// ErrNotFound: no live file (or recycle-log entry) has this id or path,
+	// or a live file has no copy of this number.
 	ErrNotFound = errors.New("catalog: not found")
 	// ErrExists: the path, volume barcode, copy number or file sequence on
 	// the volume is already taken.
@@ -29,7 +30,8 @@ var (
 	// ErrUnknownAlgorithm: a checksum algorithm is not one of Algorithms.
 	ErrUnknownAlgorithm = errors.New("catalog: unknown checksum algorithm")
 	// ErrInvalid: any other malformed argument (an empty barcode, a copy
-	// number below 1, an unknown volume state, a bad cursor).
+	// number below 1, an unknown volume state, a bad cursor, a copy
+	// relocated onto the volume it is on).
 	ErrInvalid = errors.New("catalog: invalid argument")
 	// ErrUnknownVolume: no volume has this barcode.
 	ErrUnknownVolume = errors.New("catalog: unknown volume")

@@ -52,3 +52,11 @@ type Deletion struct {
 	DeletedAt time.Time
 	Reason    string
 }
+
+// DeletedPage is one page of the recycle log. Next is the cursor for the
+// next page, the file id of the page's last entry, or 0 when this page is
+// the last one.
+type DeletedPage struct {
+	Deletions []Deletion
+	Next      int64
+}

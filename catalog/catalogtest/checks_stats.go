@@ -3,6 +3,7 @@ package catalogtest
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -107,12 +108,18 @@ func checkClosed(ctx context.Context, c catalog.Catalog) error {
 	for _, err := range c.VolumeCopies(ctx, "p1V001") {
 		e4 = err
 	}
+	_, e5 := c.DeletedFiles(ctx, 0, 0)
+	_, e6 := c.PurgeDeleted(ctx, time.Now())
 	return first(
 		wantErr("File after Close", e1, catalog.ErrClosed),
 		wantErr("CreateFiles after Close", e2, catalog.ErrClosed),
 		wantErr("Volume after Close", e3, catalog.ErrClosed),
 		wantErr("VolumeCopies after Close", e4, catalog.ErrClosed),
 		wantErr("CommitCopies after Close", c.CommitCopies(ctx, "p1V001", nil, 1, 1), catalog.ErrClosed),
+		wantErr("RelocateCopies after Close", c.RelocateCopies(ctx, "p1V001", nil, 1, 1), catalog.ErrClosed),
+		wantErr("RemoveCopy after Close", c.RemoveCopy(ctx, 1, 1, ""), catalog.ErrClosed),
+		wantErr("DeletedFiles after Close", e5, catalog.ErrClosed),
+		wantErr("PurgeDeleted after Close", e6, catalog.ErrClosed),
 		wantErr("Close twice", c.Close(), catalog.ErrClosed),
 	)
 }

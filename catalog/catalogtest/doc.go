@@ -16,7 +16,9 @@
 //
 // TestHandles checks what only several handles on one database can show:
 // writers on different handles (different hosts) racing to reserve volumes
-// and commit never share a volume and never lose an update.
+// and commit never share a volume and never lose an update, and a delete
+// racing a commit or a relocation of the file's copies leaves no copy
+// without its file.
 //
 // BenchmarkIngest and BenchmarkVolumeListing measure the write path
 // (files and copies committed in batches, reported as files/s) and a

@@ -18,8 +18,10 @@ import (
 // reservations, each reading the fill level and committing after it: each
 // commit either succeeds or fails with ErrConflict or ErrExists, and the
 // volume's fill level counts every success exactly once. Last, files are
-// deleted on one handle while another commits copies of them: no copy may
-// outlive its file.
+// deleted on one handle while another commits copies of them, and then
+// while another relocates their copies: no copy may outlive its file, and
+// a copy relocated and deleted at once is found in the recycle log at its
+// new place or, when the relocation lost, at its old one.
 func TestHandles(ctx context.Context, handles []catalog.Catalog) error {
 	if len(handles) < 2 {
 		return errors.New("catalogtest: TestHandles needs at least two handles")
@@ -147,7 +149,10 @@ func TestHandles(ctx context.Context, handles []catalog.Catalog) error {
 	if err := checkFill(ctx, handles[0], target, writers); err != nil {
 		return err
 	}
-	return raceDeleteCommit(ctx, handles[0], handles[1])
+	if err := raceDeleteCommit(ctx, handles[0], handles[1]); err != nil {
+		return err
+	}
+	return raceRelocateDelete(ctx, handles[0], handles[1])
 }
 
 // raceDeleteCommit deletes files on one handle while another commits
@@ -196,6 +201,79 @@ func raceDeleteCommit(ctx context.Context, committer, deleter catalog.Catalog) e
 	}
 	if len(r.FilelessCopies) != 0 || len(r.OrphanCopies) != 0 {
 		return fmt.Errorf("after commits raced deletes: %d fileless and %d orphan copies", len(r.FilelessCopies), len(r.OrphanCopies))
+	}
+	return nil
+}
+
+// raceRelocateDelete relocates a file's copy on one handle while another
+// deletes the file, both let go at once: either the relocation wins and
+// the delete moves the copy from its new place into the recycle log, or
+// the delete wins and the relocation fails with ErrNotFound, and the log
+// holds the copy where it was. No copy may be left without its file.
+func raceRelocateDelete(ctx context.Context, relocator, deleter catalog.Catalog) error {
+	const src, dst, rounds = "RPK001", "RPK002", 60
+	for _, bc := range []string{src, dst} {
+		if err := relocator.AddVolume(ctx, volume(bc, "p2")); err != nil {
+			return err
+		}
+	}
+	for i := range rounds {
+		fs, err := create(ctx, relocator, fmt.Sprintf("/race-relocate/%03d", i))
+		if err != nil {
+			return err
+		}
+		f := fs[0]
+		placed := catalog.Copy{FileID: f.ID, CopyNo: 1, Volume: src, FileSeq: int64(i) + 1, BlockID: 10, Format: "tapekit-pax-1", Size: 100}
+		if err := relocator.CommitCopies(ctx, src, []catalog.Copy{placed}, 100*placed.FileSeq, placed.FileSeq); err != nil {
+			return fmt.Errorf("round %d: CommitCopies: %w", i, err)
+		}
+		v, err := relocator.Volume(ctx, dst)
+		if err != nil {
+			return err
+		}
+		moved := catalog.Copy{FileID: f.ID, CopyNo: 1, Volume: dst, FileSeq: v.LastFileSeq + 1, BlockID: 20, Format: "tapekit-pax-2", Size: 90}
+		var rerr, derr error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		wg.Go(func() {
+			<-start
+			rerr = relocator.RelocateCopies(ctx, dst, []catalog.Copy{moved}, v.BytesUsed+100, moved.FileSeq)
+		})
+		wg.Go(func() {
+			<-start
+			derr = deleter.Delete(ctx, f.ID, "race")
+		})
+		close(start)
+		wg.Wait()
+		if derr != nil {
+			return fmt.Errorf("round %d: Delete racing a relocation: %w", i, derr)
+		}
+		want := moved
+		if rerr != nil {
+			if !errors.Is(rerr, catalog.ErrNotFound) {
+				return fmt.Errorf("round %d: RelocateCopies racing a delete: %w, want success or ErrNotFound", i, rerr)
+			}
+			want = placed
+		}
+		d, err := deleter.Deleted(ctx, f.ID)
+		if err != nil {
+			return fmt.Errorf("round %d: Deleted: %w", i, err)
+		}
+		if err := diff(fmt.Sprintf("round %d: deleted copies after a relocation that returned %v", i, rerr), []catalog.Copy{want}, d.Copies); err != nil {
+			return err
+		}
+	}
+	r, err := relocator.Check(ctx)
+	if err != nil {
+		return err
+	}
+	if len(r.FilelessCopies) != 0 || len(r.OrphanCopies) != 0 {
+		return fmt.Errorf("after relocations raced deletes: fileless copies %v, orphan copies %v", r.FilelessCopies, r.OrphanCopies)
+	}
+	for _, bc := range []string{src, dst} {
+		if left, err := volumeCopies(ctx, deleter, bc); err != nil || len(left) != 0 {
+			return fmt.Errorf("volume %s after every file on it was deleted lists %v, %v", bc, left, err)
+		}
 	}
 	return nil
 }

@@ -15,73 +15,98 @@ import (
 // and the second is checked against the first one's fill level: no update
 // is lost.
 func (e *Engine) CommitCopies(ctx context.Context, barcode string, copies []catalog.Copy, bytesUsed, lastFileSeq int64) error {
-	if err := catalog.ValidateName("volume", barcode); err != nil {
+	batch, err := copyBatch(barcode, copies, bytesUsed, lastFileSeq)
+	if err != nil {
 		return err
 	}
+	return e.write(ctx, func(tx Tx) error {
+		if err := e.checkCommit(ctx, tx, barcode, batch, bytesUsed, lastFileSeq); err != nil {
+			return err
+		}
+		return e.placeCopies(ctx, tx, barcode, batch, bytesUsed, lastFileSeq)
+	})
+}
+
+// copyBatch checks a commit's arguments that do not depend on the
+// catalog's contents and returns the copies with their volume set.
+func copyBatch(barcode string, copies []catalog.Copy, bytesUsed, lastFileSeq int64) ([]catalog.Copy, error) {
+	if err := catalog.ValidateName("volume", barcode); err != nil {
+		return nil, err
+	}
 	if bytesUsed < 0 {
-		return &catalog.ValidationError{Field: "bytes_used", Value: fmt.Sprint(bytesUsed), Err: catalog.ErrInvalidSize}
+		return nil, &catalog.ValidationError{Field: "bytes_used", Value: fmt.Sprint(bytesUsed), Err: catalog.ErrInvalidSize}
 	}
 	if lastFileSeq < 0 {
-		return &catalog.ValidationError{Field: "last_file_seq", Value: fmt.Sprint(lastFileSeq), Err: catalog.ErrInvalid}
+		return nil, &catalog.ValidationError{Field: "last_file_seq", Value: fmt.Sprint(lastFileSeq), Err: catalog.ErrInvalid}
 	}
 	batch := make([]catalog.Copy, len(copies))
 	for i, c := range copies {
 		if err := catalog.ValidateCopy(c); err != nil {
-			return catalog.WithIndex(err, "copies", i)
+			return nil, catalog.WithIndex(err, "copies", i)
 		}
 		if c.Volume != "" && c.Volume != barcode {
-			return &catalog.ValidationError{Field: fmt.Sprintf("copies[%d].volume", i), Value: c.Volume, Err: catalog.ErrInvalid}
+			return nil, &catalog.ValidationError{Field: fmt.Sprintf("copies[%d].volume", i), Value: c.Volume, Err: catalog.ErrInvalid}
 		}
 		c.Volume = barcode
 		batch[i] = c
 	}
-	return e.write(ctx, func(tx Tx) error {
-		v, err := e.volume(ctx, tx, barcode, e.d.ForUpdate)
+	return batch, nil
+}
+
+// checkCommit reads the volume, locking it on PostgreSQL, and checks that
+// the batch and the new fill level follow the recorded one.
+func (e *Engine) checkCommit(ctx context.Context, tx Tx, barcode string, batch []catalog.Copy, bytesUsed, lastFileSeq int64) error {
+	v, err := e.volume(ctx, tx, barcode, e.d.ForUpdate)
+	if err != nil {
+		return err
+	}
+	if v.State != catalog.StateActive {
+		return fmt.Errorf("%w: volume %q is %s", catalog.ErrVolumeNotWritable, barcode, v.State)
+	}
+	if bytesUsed < v.BytesUsed {
+		return fmt.Errorf("%w: volume %q has %d bytes used, commit says %d", catalog.ErrConflict, barcode, v.BytesUsed, bytesUsed)
+	}
+	if lastFileSeq < v.LastFileSeq {
+		return fmt.Errorf("%w: volume %q is at file %d, commit says %d", catalog.ErrConflict, barcode, v.LastFileSeq, lastFileSeq)
+	}
+	for i, c := range batch {
+		if c.FileSeq <= v.LastFileSeq || c.FileSeq > lastFileSeq {
+			return &catalog.ValidationError{
+				Field: fmt.Sprintf("copies[%d].file_seq", i),
+				Value: fmt.Sprintf("%d (volume at %d, commit to %d)", c.FileSeq, v.LastFileSeq, lastFileSeq),
+				Err:   catalog.ErrConflict,
+			}
+		}
+	}
+	return nil
+}
+
+// placeCopies inserts the batch through the backend's bulk path and
+// records the volume's new fill level.
+func (e *Engine) placeCopies(ctx context.Context, tx Tx, barcode string, batch []catalog.Copy, bytesUsed, lastFileSeq int64) error {
+	if len(batch) > 0 {
+		names := make([]string, len(batch))
+		for i, c := range batch {
+			names[i] = c.Format
+		}
+		fmtIDs, err := formatIDs(ctx, tx, names)
 		if err != nil {
 			return err
 		}
-		if v.State != catalog.StateActive {
-			return fmt.Errorf("%w: volume %q is %s", catalog.ErrVolumeNotWritable, barcode, v.State)
-		}
-		if bytesUsed < v.BytesUsed {
-			return fmt.Errorf("%w: volume %q has %d bytes used, commit says %d", catalog.ErrConflict, barcode, v.BytesUsed, bytesUsed)
-		}
-		if lastFileSeq < v.LastFileSeq {
-			return fmt.Errorf("%w: volume %q is at file %d, commit says %d", catalog.ErrConflict, barcode, v.LastFileSeq, lastFileSeq)
-		}
-		for i, c := range batch {
-			if c.FileSeq <= v.LastFileSeq || c.FileSeq > lastFileSeq {
-				return &catalog.ValidationError{
-					Field: fmt.Sprintf("copies[%d].file_seq", i),
-					Value: fmt.Sprintf("%d (volume at %d, commit to %d)", c.FileSeq, v.LastFileSeq, lastFileSeq),
-					Err:   catalog.ErrConflict,
-				}
+		if err := tx.InsertCopies(ctx, batch, fmtIDs); err != nil {
+			switch e.b.Classify(err) {
+			case KindCopy:
+				return fmt.Errorf("%w: a copy with this file id and copy number: %v", catalog.ErrExists, err)
+			case KindFileSeq:
+				return fmt.Errorf("%w: two copies at one file sequence: %v", catalog.ErrExists, err)
+			case KindForeignKey:
+				return fmt.Errorf("%w: a copy names a file that does not exist: %v", catalog.ErrNotFound, err)
 			}
+			return err
 		}
-		if len(batch) > 0 {
-			names := make([]string, len(batch))
-			for i, c := range batch {
-				names[i] = c.Format
-			}
-			fmtIDs, err := formatIDs(ctx, tx, names)
-			if err != nil {
-				return err
-			}
-			if err := tx.InsertCopies(ctx, batch, fmtIDs); err != nil {
-				switch e.b.Classify(err) {
-				case KindCopy:
-					return fmt.Errorf("%w: a copy with this file id and copy number: %v", catalog.ErrExists, err)
-				case KindFileSeq:
-					return fmt.Errorf("%w: two copies at one file sequence: %v", catalog.ErrExists, err)
-				case KindForeignKey:
-					return fmt.Errorf("%w: a copy names a file that does not exist: %v", catalog.ErrNotFound, err)
-				}
-				return err
-			}
-		}
-		return updateVolume(ctx, tx, barcode, `UPDATE volumes SET bytes_used = $2, last_file_seq = $3, last_written = $4 WHERE barcode = $1`,
-			barcode, bytesUsed, lastFileSeq, e.nowNanos())
-	})
+	}
+	return updateVolume(ctx, tx, barcode, `UPDATE volumes SET bytes_used = $2, last_file_seq = $3, last_written = $4 WHERE barcode = $1`,
+		barcode, bytesUsed, lastFileSeq, e.nowNanos())
 }
 
 // Copies implements catalog.Catalog.

@@ -3,6 +3,9 @@ package sqlcat
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
+	"time"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -41,11 +44,14 @@ func (e *Engine) Delete(ctx context.Context, id int64, reason string) error {
 	})
 }
 
-// Undelete implements catalog.Catalog.
+// Undelete implements catalog.Catalog. The recycle-log entry is read
+// locked (on PostgreSQL), as PurgeDeleted locks the entries it removes, so
+// an entry is either restored whole or purged whole, never restored
+// without its copies.
 func (e *Engine) Undelete(ctx context.Context, id int64) (catalog.File, error) {
 	var f catalog.File
 	err := e.write(ctx, func(tx Tx) error {
-		d, err := e.deleted(ctx, tx, id)
+		d, err := e.deleted(ctx, tx, id, e.d.ForUpdate)
 		if err != nil {
 			return err
 		}
@@ -80,26 +86,23 @@ func (e *Engine) Deleted(ctx context.Context, id int64) (catalog.Deletion, error
 	if err != nil {
 		return catalog.Deletion{}, err
 	}
-	return e.deleted(ctx, q, id)
+	return e.deleted(ctx, q, id, "")
 }
 
-func (e *Engine) deleted(ctx context.Context, q Querier, id int64) (catalog.Deletion, error) {
-	var d catalog.Deletion
-	var at int64
-	row := q.QueryRow(ctx, `SELECT `+fileCols+`, deleted_at, reason FROM deleted_files WHERE id = $1`, id)
-	var sums string
-	var created, modified int64
-	err := row.Scan(&d.File.ID, &d.File.Path, &d.File.Size, &sums, &d.File.StorageClass, &d.File.Owner, &created, &modified, &at, &d.Reason)
+// deletedCols are the columns of a recycle-log entry, in the order
+// scanDeleted expects.
+const deletedCols = fileCols + `, deleted_at, reason`
+
+// deleted reads a recycle-log entry; lock is appended to the SELECT of
+// the entry (Dialect.ForUpdate or "").
+func (e *Engine) deleted(ctx context.Context, q Querier, id int64, lock string) (catalog.Deletion, error) {
+	d, err := scanDeleted(q.QueryRow(ctx, `SELECT `+deletedCols+` FROM deleted_files WHERE id = $1`+lock, id))
 	if e.b.IsNoRows(err) {
 		return d, &catalog.ValidationError{Field: "id", Value: fmt.Sprint(id), Err: catalog.ErrNotFound}
 	}
 	if err != nil {
 		return d, err
 	}
-	if d.File.Checksums, err = decodeChecksums(sums); err != nil {
-		return d, err
-	}
-	d.File.Created, d.File.Modified, d.DeletedAt = fromNanos(created), fromNanos(modified), fromNanos(at)
 	rows, err := q.Query(ctx, `SELECT `+copyJoin+` FROM deleted_copies c JOIN formats f ON f.id = c.format_id
 		WHERE c.file_id = $1 ORDER BY c.copy_no`, id)
 	if err != nil {
@@ -107,4 +110,123 @@ func (e *Engine) deleted(ctx context.Context, q Querier, id int64) (catalog.Dele
 	}
 	d.Copies, err = collect(rows, scanCopy)
 	return d, err
+}
+
+// scanDeleted reads deletedCols and then the columns in extra.
+func scanDeleted(s scanner, extra ...any) (catalog.Deletion, error) {
+	var d catalog.Deletion
+	var sums string
+	var created, modified, at int64
+	err := s.Scan(append([]any{&d.File.ID, &d.File.Path, &d.File.Size, &sums, &d.File.StorageClass, &d.File.Owner,
+		&created, &modified, &at, &d.Reason}, extra...)...)
+	if err != nil {
+		return d, err
+	}
+	d.File.Created, d.File.Modified, d.DeletedAt = fromNanos(created), fromNanos(modified), fromNanos(at)
+	d.File.Checksums, err = decodeChecksums(sums)
+	return d, err
+}
+
+// DeletedFiles implements catalog.Catalog in one query, so a page is one
+// snapshot on either database: the page's entries, picked by keyset on
+// the id as List picks by path, joined with their copies. An entry
+// without copies comes as one row whose copy columns are NULL, read as
+// copy number 0, which no copy has.
+func (e *Engine) DeletedFiles(ctx context.Context, cursor int64, limit int) (catalog.DeletedPage, error) {
+	var p catalog.DeletedPage
+	q, err := e.reader()
+	if err != nil {
+		return p, err
+	}
+	if cursor < 0 {
+		return p, &catalog.ValidationError{Field: "cursor", Value: fmt.Sprint(cursor), Err: catalog.ErrInvalid}
+	}
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	rows, err := q.Query(ctx, `SELECT d.id, d.path, d.size, d.checksums, d.storage_class, d.owner, d.created, d.modified,
+			d.deleted_at, d.reason, COALESCE(c.copy_no, 0), COALESCE(c.volume, ''), COALESCE(c.file_seq, 0),
+			COALESCE(c.block_id, 0), COALESCE(f.name, ''), COALESCE(c.size, 0)
+		FROM (SELECT `+deletedCols+` FROM deleted_files WHERE id > $1 ORDER BY id LIMIT $2) d
+		LEFT JOIN deleted_copies c ON c.file_id = d.id
+		LEFT JOIN formats f ON f.id = c.format_id
+		ORDER BY d.id, c.copy_no`, cursor, limit+1)
+	if err != nil {
+		return p, err
+	}
+	err = each(rows, func(s scanner) error {
+		var c catalog.Copy
+		d, err := scanDeleted(s, &c.CopyNo, &c.Volume, &c.FileSeq, &c.BlockID, &c.Format, &c.Size)
+		if err != nil {
+			return err
+		}
+		if n := len(p.Deletions); n == 0 || p.Deletions[n-1].File.ID != d.File.ID {
+			p.Deletions = append(p.Deletions, d)
+		}
+		if c.CopyNo != 0 {
+			c.FileID = d.File.ID
+			last := &p.Deletions[len(p.Deletions)-1]
+			last.Copies = append(last.Copies, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return catalog.DeletedPage{}, err
+	}
+	if len(p.Deletions) > limit {
+		p.Deletions = p.Deletions[:limit]
+		p.Next = p.Deletions[limit-1].File.ID
+	}
+	return p, nil
+}
+
+// PurgeDeleted implements catalog.Catalog. It reads the ids to purge,
+// locking their entries on PostgreSQL (in id order, so two purges queue
+// rather than deadlock), and deletes exactly those: an Undelete that
+// locked an entry first restores it, and the purge then passes it by.
+// Ids stay unique: PostgreSQL's identity sequence never goes back, and
+// SQLite's files.id is AUTOINCREMENT, whose sqlite_sequence keeps the
+// highest id ever used even when no row holds it any more.
+func (e *Engine) PurgeDeleted(ctx context.Context, before time.Time) (int64, error) {
+	cut := cutoff(before)
+	var purged int64
+	err := e.write(ctx, func(tx Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM deleted_files WHERE deleted_at < $1 ORDER BY id`+e.d.ForUpdate, cut)
+		if err != nil {
+			return err
+		}
+		ids, err := collect(rows, scanInt64)
+		if err != nil {
+			return err
+		}
+		for part := range slices.Chunk(ids, inChunk) {
+			in := placeholders(1, len(part))
+			if _, err := tx.Exec(ctx, `DELETE FROM deleted_copies WHERE file_id IN (`+in+`)`, anys(part)...); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM deleted_files WHERE id IN (`+in+`)`, anys(part)...); err != nil {
+				return err
+			}
+		}
+		purged = int64(len(ids))
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return purged, nil
+}
+
+// cutoff converts a purge's before into stored nanoseconds: times beyond
+// what int64 nanoseconds hold are clamped, and the zero time (year 1)
+// comes before every deletion.
+func cutoff(before time.Time) int64 {
+	switch {
+	case before.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case before.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return before.UnixNano()
 }

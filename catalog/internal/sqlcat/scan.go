@@ -61,3 +61,20 @@ func collect[T any](rows Rows, scan func(scanner) (T, error)) ([]T, error) {
 	}
 	return out, rows.Err()
 }
+
+// each calls fn for every row and closes them.
+func each(rows Rows, fn func(scanner) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func scanInt64(s scanner) (int64, error) {
+	var v int64
+	err := s.Scan(&v)
+	return v, err
+}

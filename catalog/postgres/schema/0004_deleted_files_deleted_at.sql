@@ -1,0 +1,6 @@
+-- tapekit catalog schema, version 4 (PostgreSQL): PurgeDeleted removes the
+-- recycle-log entries deleted before a time, and the log only grows until
+-- it is purged: an index on deleted_at makes a purge read what it removes,
+-- not the whole log. Delete writes one more index entry per file. SQLite
+-- gets the same index in its version 2.
+CREATE INDEX deleted_files_deleted_at ON deleted_files (deleted_at);
