@@ -3,7 +3,9 @@ package catalogtest
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
+	"time"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -328,4 +330,33 @@ func checkLongVolume(ctx context.Context, c catalog.Catalog) error {
 		return fmt.Errorf("VolumeStats = %+v, %v; want %d copies", vs, err, len(want))
 	}
 	return nil
+}
+
+// checkExtremeValues commits copies at the ends of what an int64 holds and
+// far apart on the tape: they list exactly, in order, and the listing ends
+// promptly instead of walking every empty stretch of file sequences.
+func checkExtremeValues(ctx context.Context, c catalog.Catalog) error {
+	if err := setup(ctx, c, 1); err != nil {
+		return err
+	}
+	files, err := create(ctx, c, "/x1", "/x2", "/x3")
+	if err != nil {
+		return err
+	}
+	const vol = "p1V001"
+	want := []catalog.Copy{
+		{FileID: files[0].ID, CopyNo: 1, Volume: vol, FileSeq: 1, BlockID: math.MaxInt64, Format: "tapekit-pax-1", Size: math.MaxInt64},
+		{FileID: files[1].ID, CopyNo: 1, Volume: vol, FileSeq: 1e12, BlockID: 1e18, Format: "tapekit-pax-1", Size: 1e18 + 1},
+		{FileID: files[2].ID, CopyNo: 1, Volume: vol, FileSeq: math.MaxInt64, BlockID: 0, Format: "tapekit-pax-1", Size: 0},
+	}
+	if err := c.CommitCopies(ctx, vol, want, math.MaxInt64, math.MaxInt64); err != nil {
+		return fmt.Errorf("CommitCopies: %w", err)
+	}
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	got, err := volumeCopies(lctx, c, vol)
+	if err != nil {
+		return fmt.Errorf("VolumeCopies: %w", err)
+	}
+	return diff("VolumeCopies", want, got)
 }

@@ -2,7 +2,10 @@ package catalogtest
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -110,5 +113,54 @@ func checkVolumes(ctx context.Context, c catalog.Catalog) error {
 	if got.LastMounted.IsZero() {
 		return fmt.Errorf("LastMounted not set by RecordMount")
 	}
+	// The error counter reaches the largest int64 and stops there: the
+	// call that would overflow it is refused and changes nothing.
+	if err := c.RecordMount(ctx, "ABC123L9", math.MaxInt64-2); err != nil {
+		return fmt.Errorf("RecordMount to the largest count: %w", err)
+	}
+	if err := wantValidation("RecordMount past the largest count", c.RecordMount(ctx, "ABC123L9", 1), catalog.ErrInvalid); err != nil {
+		return err
+	}
+	got, err = c.Volume(ctx, "ABC123L9")
+	if err != nil {
+		return fmt.Errorf("Volume after a refused RecordMount: %w", err)
+	}
+	if got.Errors != math.MaxInt64 || got.Mounts != 6 {
+		return fmt.Errorf("after a refused RecordMount: %d mounts, %d errors; want 6 and %d", got.Mounts, got.Errors, int64(math.MaxInt64))
+	}
 	return nil
+}
+
+// checkUnstorableLookups looks up names and paths no database can hold
+// (NUL, invalid UTF-8): each lookup answers with the contract's "not
+// found" sentinel, never a database error.
+func checkUnstorableLookups(ctx context.Context, c catalog.Catalog) error {
+	if err := setup(ctx, c, 1); err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range []string{"V\x00", "\xff\xfe", "/a\x00b"} {
+		_, e1 := c.FileByPath(ctx, s)
+		_, e2 := c.Volume(ctx, s)
+		_, e3 := c.StorageClass(ctx, s)
+		_, e4 := c.VolumeStats(ctx, s)
+		var e5 error
+		for _, err := range c.VolumeCopies(ctx, s) {
+			e5 = err
+			break
+		}
+		_, e6 := c.List(ctx, "/", base64.RawURLEncoding.EncodeToString([]byte(s)), 10)
+		errs = append(errs,
+			wantErr(fmt.Sprintf("FileByPath(%q)", s), e1, catalog.ErrNotFound),
+			wantErr(fmt.Sprintf("Volume(%q)", s), e2, catalog.ErrUnknownVolume),
+			wantErr(fmt.Sprintf("StorageClass(%q)", s), e3, catalog.ErrUnknownStorageClass),
+			wantErr(fmt.Sprintf("VolumeStats(%q)", s), e4, catalog.ErrUnknownVolume),
+			wantErr(fmt.Sprintf("VolumeCopies(%q)", s), e5, catalog.ErrUnknownVolume),
+			wantErr(fmt.Sprintf("List after a cursor of %q", s), e6, catalog.ErrInvalid),
+			wantErr(fmt.Sprintf("SetVolumeState(%q)", s), c.SetVolumeState(ctx, s, catalog.StateFull, "x"), catalog.ErrUnknownVolume),
+			wantErr(fmt.Sprintf("RecordMount(%q)", s), c.RecordMount(ctx, s, 0), catalog.ErrUnknownVolume),
+			wantErr(fmt.Sprintf("ReleaseVolume(%q)", s), c.ReleaseVolume(ctx, s, ""), catalog.ErrUnknownVolume),
+		)
+	}
+	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -152,7 +153,34 @@ func TestHandles(ctx context.Context, handles []catalog.Catalog) error {
 	if err := raceDeleteCommit(ctx, handles[0], handles[1]); err != nil {
 		return err
 	}
-	return raceRelocateDelete(ctx, handles[0], handles[1])
+	if err := raceRelocateDelete(ctx, handles[0], handles[1]); err != nil {
+		return err
+	}
+	return racePutClass(ctx, handles[0], handles[1])
+}
+
+// racePutClass puts one storage class from two handles at once, again and
+// again: every call succeeds and the class ends as one of them put it.
+func racePutClass(ctx context.Context, a, b catalog.Catalog) error {
+	classes := []catalog.StorageClass{{Name: "raced", Pools: []string{"p1", "p2"}}, {Name: "raced", Pools: []string{"p2"}}}
+	for i := range 30 {
+		var ea, eb error
+		var wg sync.WaitGroup
+		wg.Go(func() { ea = a.PutStorageClass(ctx, classes[0]) })
+		wg.Go(func() { eb = b.PutStorageClass(ctx, classes[1]) })
+		wg.Wait()
+		if err := errors.Join(ea, eb); err != nil {
+			return fmt.Errorf("round %d: PutStorageClass racing another: %w", i, err)
+		}
+		got, err := a.StorageClass(ctx, "raced")
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(got.Pools, classes[0].Pools) && !slices.Equal(got.Pools, classes[1].Pools) {
+			return fmt.Errorf("round %d: class has pools %v, a mix of the two puts", i, got.Pools)
+		}
+	}
+	return nil
 }
 
 // raceDeleteCommit deletes files on one handle while another commits

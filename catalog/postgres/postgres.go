@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -94,7 +96,11 @@ type backend struct {
 func (b *backend) Reader() sqlcat.Querier { return querier{b.pool} }
 
 func (b *backend) Write(ctx context.Context, fn func(sqlcat.Tx) error) error {
-	return pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+	// READ COMMITTED whatever the database's default: the locking
+	// (FOR UPDATE, SKIP LOCKED, the re-checks of locked rows) is designed
+	// for it, and at REPEATABLE READ contended calls fail with
+	// serialization errors instead of waiting.
+	return pgx.BeginTxFunc(ctx, b.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
 		return fn(txn{querier{tx}, tx, b.fileIDs})
 	})
 }
@@ -175,9 +181,18 @@ func (t txn) InsertFiles(ctx context.Context, files []sqlcat.FileRow) ([]int64, 
 	if len(ids) != len(files) {
 		return nil, fmt.Errorf("catalog/postgres: asked for %d ids, got %d", len(files), len(ids))
 	}
+	// Rows go in path order: two batches sharing paths then wait for each
+	// other on the first shared path and the second fails with a
+	// duplicate, where in opposite orders they deadlocked.
+	order := make([]int, len(files))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(files[a].Path, files[b].Path) })
 	_, err = t.tx.CopyFrom(ctx, pgx.Identifier{"files"},
 		[]string{"id", "path", "size", "checksums", "storage_class", "owner", "created", "modified"},
-		pgx.CopyFromSlice(len(files), func(i int) ([]any, error) {
+		pgx.CopyFromSlice(len(files), func(k int) ([]any, error) {
+			i := order[k]
 			f := files[i]
 			return []any{ids[i], f.Path, f.Size, f.Checksums, f.Class, f.Owner, f.Created, f.Modified}, nil
 		}))
@@ -191,7 +206,10 @@ var errNoFile = errors.New("catalog/postgres: a copy names a file that does not 
 // InsertCopies locks the batch's files for key share in one statement,
 // which keeps them from being deleted until the commit ends (schema
 // version 2 dropped the per-row foreign key that did this), then streams
-// the copies with COPY.
+// the copies with COPY. The locks are taken in id order, as every other
+// statement that locks several files takes them: in the order rows lie on
+// disk, a relocation locking the same files in id order could deadlock
+// with the commit.
 func (t txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats []int64) error {
 	ids := make([]int64, 0, len(copies))
 	seen := make(map[int64]struct{}, len(copies))
@@ -202,7 +220,7 @@ func (t txn) InsertCopies(ctx context.Context, copies []catalog.Copy, formats []
 		}
 	}
 	var n int
-	if err := t.tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE id = ANY($1) FOR KEY SHARE) f`, ids).Scan(&n); err != nil {
+	if err := t.tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM files WHERE id = ANY($1) ORDER BY id FOR KEY SHARE) f`, ids).Scan(&n); err != nil {
 		return err
 	}
 	if n != len(ids) {

@@ -2,9 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"pgregory.net/rapid"
 
 	"github.com/tapekit/tapekit/catalog"
@@ -82,3 +85,87 @@ func TestTwoHosts(t *testing.T) {
 
 // raceChecks lowers the number of rapid checks in race builds (race_test.go).
 var raceChecks = func() {}
+
+// TestReserveWaitsForABusyVolume: the only fitting volume is locked for a
+// moment by another transaction (as RecordMount or a commit lock it);
+// ReserveVolume waits for it instead of reporting ErrNoVolume.
+func TestReserveWaitsForABusyVolume(t *testing.T) {
+	srv := pgtest.Require(t)
+	ctx := context.Background()
+	dsn, err := srv.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.PutPool(ctx, catalog.Pool{Name: "p1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddVolume(ctx, catalog.Volume{Barcode: "V1", Pool: "p1", State: catalog.StateActive, Capacity: 100}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM volumes WHERE barcode = 'V1' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		v, err := db.ReserveVolume(ctx, "p1", 10, "w1")
+		if err == nil && v.Barcode != "V1" {
+			err = fmt.Errorf("reserved %q", v.Barcode)
+		}
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("ReserveVolume while the only volume was busy: %v", err)
+	}
+}
+
+// TestTwoHostsWhateverTheDefaultIsolation: a database whose default is
+// REPEATABLE READ still gets READ COMMITTED transactions from the catalog,
+// whose locking is built for it (at REPEATABLE READ, contended
+// reservations failed with serialization errors).
+func TestTwoHostsWhateverTheDefaultIsolation(t *testing.T) {
+	srv := pgtest.Require(t)
+	ctx := context.Background()
+	dsn, err := srv.NewDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation = ''repeatable read''', current_database()); END $$`)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handles []catalog.Catalog
+	for range 2 {
+		db, err := postgres.Open(ctx, dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		handles = append(handles, db)
+	}
+	if err := catalogtest.TestHandles(ctx, handles); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -119,18 +120,25 @@ func parseRec(s string, v *[6]int64) error {
 			i++
 		}
 		start := i
-		var n int64
-		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-			n = n*10 + int64(s[i]-'0')
+		var n uint64
+		limit := uint64(math.MaxInt64)
+		if neg {
+			limit++ // -2^63
 		}
-		// 18 digits always fit an int64; longer numbers are not ours.
-		if i == start || i-start > 18 {
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			d := uint64(s[i] - '0')
+			if n > (limit-d)/10 {
+				return fmt.Errorf("rec %q: field %d overflows an int64", s, k)
+			}
+			n = n*10 + d
+		}
+		if i == start {
 			return fmt.Errorf("rec %q: field %d is not a number", s, k)
 		}
+		v[k] = int64(n)
 		if neg {
-			n = -n
+			v[k] = -v[k] // for 2^63, int64(n) is already -2^63 and stays
 		}
-		v[k] = n
 		if k < len(v)-1 {
 			if i >= len(s) || s[i] != ',' {
 				return fmt.Errorf("rec %q: want %d fields", s, len(v))

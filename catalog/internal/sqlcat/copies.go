@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 
 	"github.com/tapekit/tapekit/catalog"
@@ -23,8 +24,24 @@ func (e *Engine) CommitCopies(ctx context.Context, barcode string, copies []cata
 		if err := e.checkCommit(ctx, tx, barcode, batch, bytesUsed, lastFileSeq); err != nil {
 			return err
 		}
-		return e.placeCopies(ctx, tx, barcode, batch, bytesUsed, lastFileSeq)
+		fmtIDs, err := batchFormats(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
+		return e.placeCopies(ctx, tx, barcode, batch, fmtIDs, bytesUsed, lastFileSeq)
 	})
+}
+
+// batchFormats returns the format id of each copy, adding names the
+// formats table lacks. Writers call it after locking the volume and before
+// locking any file, all in that order, so two writers adding one new
+// format name cannot deadlock over it and a file lock.
+func batchFormats(ctx context.Context, tx Tx, batch []catalog.Copy) ([]int64, error) {
+	names := make([]string, len(batch))
+	for i, c := range batch {
+		names[i] = c.Format
+	}
+	return formatIDs(ctx, tx, names)
 }
 
 // copyBatch checks a commit's arguments that do not depend on the
@@ -83,16 +100,8 @@ func (e *Engine) checkCommit(ctx context.Context, tx Tx, barcode string, batch [
 
 // placeCopies inserts the batch through the backend's bulk path and
 // records the volume's new fill level.
-func (e *Engine) placeCopies(ctx context.Context, tx Tx, barcode string, batch []catalog.Copy, bytesUsed, lastFileSeq int64) error {
+func (e *Engine) placeCopies(ctx context.Context, tx Tx, barcode string, batch []catalog.Copy, fmtIDs []int64, bytesUsed, lastFileSeq int64) error {
 	if len(batch) > 0 {
-		names := make([]string, len(batch))
-		for i, c := range batch {
-			names[i] = c.Format
-		}
-		fmtIDs, err := formatIDs(ctx, tx, names)
-		if err != nil {
-			return err
-		}
 		if err := tx.InsertCopies(ctx, batch, fmtIDs); err != nil {
 			switch e.b.Classify(err) {
 			case KindCopy:
@@ -158,7 +167,7 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 			chunk = append(chunk, catalog.Copy{FileID: fileID, CopyNo: copyNo, Volume: barcode, FileSeq: fileSeq, BlockID: blockID, Size: size})
 			fmtIDs = append(fmtIDs, formatID)
 		}
-		for last := int64(0); ; last += listChunk {
+		for last := int64(0); ; {
 			if last >= end {
 				if vol, err = e.volume(ctx, q, barcode, ""); err != nil || vol.LastFileSeq <= last {
 					if err != nil {
@@ -168,10 +177,14 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 				}
 				end = vol.LastFileSeq
 			}
+			upto := last + listChunk
+			if upto < last { // past the largest int64
+				upto = math.MaxInt64
+			}
 			chunk, fmtIDs = chunk[:0], fmtIDs[:0]
-			err := e.b.VolumeChunk(ctx, barcode, last, last+listChunk, add)
+			err := e.b.VolumeChunk(ctx, barcode, last, upto, add)
 			if err == nil {
-				err = e.finishChunk(ctx, q, barcode, last, last+listChunk, chunk, fmtIDs)
+				err = e.finishChunk(ctx, q, barcode, last, upto, chunk, fmtIDs)
 			}
 			if err != nil {
 				yield(catalog.Copy{}, err)
@@ -182,8 +195,30 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 					return
 				}
 			}
+			last = upto
+			if len(chunk) == 0 && last < end {
+				// A hole: go straight to the next copy instead of
+				// reading every empty range up to it (file sequences
+				// may be sparse, or far apart after a bad commit).
+				if last, err = e.nextFileSeq(ctx, q, barcode, last, end); err != nil {
+					yield(catalog.Copy{}, err)
+					return
+				}
+			}
 		}
 	}
+}
+
+// nextFileSeq returns the file sequence just before the volume's first
+// copy after last, or end when there is none up to end.
+func (e *Engine) nextFileSeq(ctx context.Context, q Querier, barcode string, last, end int64) (int64, error) {
+	var next int64
+	err := q.QueryRow(ctx, `SELECT COALESCE(MIN(file_seq), 0) FROM copies WHERE volume = $1 AND file_seq > $2 AND file_seq <= $3`,
+		barcode, last, end).Scan(&next)
+	if err != nil || next == 0 {
+		return end, err
+	}
+	return next - 1, nil
 }
 
 // finishChunk puts a chunk of a listing in tape order, checks it has no

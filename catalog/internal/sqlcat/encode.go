@@ -75,7 +75,7 @@ func encodeCursor(path string) string {
 
 func decodeCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !utf8.Valid(b) {
+	if err != nil || !storable(string(b)) {
 		return "", &catalog.ValidationError{Field: "cursor", Value: c, Err: catalog.ErrInvalid}
 	}
 	return string(b), nil
@@ -102,4 +102,12 @@ func prefixEnd(prefix string) (end string, ok bool) {
 		return prefix + string(r), true
 	}
 	return "", false
+}
+
+// storable reports whether a database could hold s as text: valid UTF-8
+// without NUL. Every name and path the catalog stores passed validation,
+// so a lookup of anything else finds nothing, and is answered so before
+// PostgreSQL refuses the string with an error of its own.
+func storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }

@@ -111,6 +111,9 @@ func (e *Engine) FileByPath(ctx context.Context, path string) (catalog.File, err
 	if err != nil {
 		return catalog.File{}, err
 	}
+	if !storable(path) {
+		return catalog.File{}, &catalog.ValidationError{Field: "path", Value: path, Err: catalog.ErrNotFound}
+	}
 	f, err := scanFile(q.QueryRow(ctx, `SELECT `+fileCols+` FROM files WHERE path = $1`, path))
 	if e.b.IsNoRows(err) {
 		return f, &catalog.ValidationError{Field: "path", Value: path, Err: catalog.ErrNotFound}

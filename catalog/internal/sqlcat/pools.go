@@ -57,7 +57,10 @@ func (e *Engine) PutStorageClass(ctx context.Context, c catalog.StorageClass) er
 				return &catalog.ValidationError{Field: "pools", Value: p, Err: catalog.ErrUnknownPool}
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO storage_classes (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, c.Name); err != nil {
+		// DO UPDATE, not DO NOTHING: it locks the class row, so two hosts
+		// putting one class queue here instead of both replacing its pools
+		// and colliding on their keys.
+		if _, err := tx.Exec(ctx, `INSERT INTO storage_classes (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name`, c.Name); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM storage_class_pools WHERE class = $1`, c.Name); err != nil {
@@ -77,6 +80,9 @@ func (e *Engine) StorageClass(ctx context.Context, name string) (catalog.Storage
 	q, err := e.reader()
 	if err != nil {
 		return catalog.StorageClass{}, err
+	}
+	if !storable(name) {
+		return catalog.StorageClass{}, fmt.Errorf("%w: %q", catalog.ErrUnknownStorageClass, name)
 	}
 	rows, err := q.Query(ctx, `SELECT pool FROM storage_class_pools WHERE class = $1 ORDER BY copy_no`, name)
 	if err != nil {

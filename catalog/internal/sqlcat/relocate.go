@@ -14,8 +14,8 @@ import (
 // through the backend's bulk path (InsertCopies), which writes the rows
 // as a commit would, SQLite's listing record included.
 //
-// Locks, on PostgreSQL: the volume, then the files in id order, FOR
-// UPDATE as Delete takes them, then the copy rows. Delete (and RemoveCopy)
+// Locks, on PostgreSQL: the volume, then any new format name, then the
+// files in id order, FOR UPDATE as Delete takes them, then the copy rows. Delete (and RemoveCopy)
 // of one of the files therefore either runs first, and the relocation
 // finds the file gone (ErrNotFound), or waits for it and then moves the
 // copy from its new place into the recycle log; a commit, which locks the
@@ -38,10 +38,14 @@ func (e *Engine) RelocateCopies(ctx context.Context, barcode string, copies []ca
 		if err := e.checkCommit(ctx, tx, barcode, batch, bytesUsed, lastFileSeq); err != nil {
 			return err
 		}
+		fmtIDs, err := batchFormats(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
 		if err := e.takeOut(ctx, tx, barcode, batch); err != nil {
 			return err
 		}
-		return e.placeCopies(ctx, tx, barcode, batch, bytesUsed, lastFileSeq)
+		return e.placeCopies(ctx, tx, barcode, batch, fmtIDs, bytesUsed, lastFileSeq)
 	})
 }
 

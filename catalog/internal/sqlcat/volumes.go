@@ -3,6 +3,7 @@ package sqlcat
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -44,6 +45,9 @@ func (e *Engine) AddVolume(ctx context.Context, v catalog.Volume) error {
 }
 
 func (e *Engine) volume(ctx context.Context, q Querier, barcode, lock string) (catalog.Volume, error) {
+	if !storable(barcode) {
+		return catalog.Volume{}, unknownVolume(barcode)
+	}
 	v, err := scanVolume(q.QueryRow(ctx, `SELECT `+volumeCols+` FROM volumes WHERE barcode = $1`+lock, barcode))
 	if e.b.IsNoRows(err) {
 		return v, unknownVolume(barcode)
@@ -63,6 +67,9 @@ func (e *Engine) Volume(ctx context.Context, barcode string) (catalog.Volume, er
 // updateVolume runs an UPDATE of one volume and maps "no row" to
 // ErrUnknownVolume.
 func updateVolume(ctx context.Context, tx Tx, barcode, sql string, args ...any) error {
+	if !storable(barcode) {
+		return unknownVolume(barcode)
+	}
 	n, err := tx.Exec(ctx, sql, args...)
 	if err != nil {
 		return err
@@ -93,6 +100,15 @@ func (e *Engine) RecordMount(ctx context.Context, barcode string, errors int64) 
 		return &catalog.ValidationError{Field: "errors", Value: fmt.Sprint(errors), Err: catalog.ErrInvalid}
 	}
 	return e.write(ctx, func(tx Tx) error {
+		// Counters are checked before they are added to: SQLite would turn
+		// an overflowing sum into a REAL that no later read can scan.
+		v, err := e.volume(ctx, tx, barcode, e.d.ForUpdate)
+		if err != nil {
+			return err
+		}
+		if v.Mounts == math.MaxInt64 || errors > math.MaxInt64-v.Errors {
+			return &catalog.ValidationError{Field: "errors", Value: fmt.Sprintf("%d (volume %s has %d mounts, %d errors)", errors, barcode, v.Mounts, v.Errors), Err: catalog.ErrInvalid}
+		}
 		return updateVolume(ctx, tx, barcode, `UPDATE volumes SET mounts = mounts + 1, errors = errors + $2, last_mounted = $3 WHERE barcode = $1`,
 			barcode, errors, e.nowNanos())
 	})
@@ -102,6 +118,7 @@ func (e *Engine) RecordMount(ctx context.Context, barcode string, errors int64) 
 // and marked in one transaction; on PostgreSQL the SELECT locks it with
 // FOR UPDATE SKIP LOCKED, so a concurrent reservation skips it instead of
 // waiting and, once this one commits, sees the writer set and passes it by.
+// Only when every fitting volume is locked does it wait for one.
 func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, writer string) (catalog.Volume, error) {
 	if err := catalog.ValidateName("pool", pool); err != nil {
 		return catalog.Volume{}, err
@@ -114,12 +131,35 @@ func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, 
 	}
 	var v catalog.Volume
 	err := e.write(ctx, func(tx Tx) error {
-		var barcode string
-		err := tx.QueryRow(ctx, `SELECT barcode FROM volumes
-			WHERE pool = $1 AND state = 'active' AND (writer = '' OR writer = $2) AND capacity - bytes_used >= $3
-			ORDER BY CASE WHEN writer = $2 THEN 0 ELSE 1 END, bytes_used DESC, barcode
-			LIMIT 1`+e.d.SkipLocked, pool, writer, minFree).Scan(&barcode)
-		if e.b.IsNoRows(err) {
+		pick := func(lock string) (string, error) {
+			var barcode string
+			err := tx.QueryRow(ctx, `SELECT barcode FROM volumes
+				WHERE pool = $1 AND state = 'active' AND (writer = '' OR writer = $2) AND capacity - bytes_used >= $3
+				ORDER BY CASE WHEN writer = $2 THEN 0 ELSE 1 END, bytes_used DESC, barcode
+				LIMIT 1`+lock, pool, writer, minFree).Scan(&barcode)
+			if e.b.IsNoRows(err) {
+				return "", nil
+			}
+			return barcode, err
+		}
+		// SKIP LOCKED also passes over a fitting volume that another call
+		// holds for a moment (a mount being recorded, a commit): when it
+		// finds none, look without locks, and if a volume fits, wait for
+		// its lock and try again, so ErrNoVolume means none fits.
+		barcode, err := pick(e.d.SkipLocked)
+		for tries := 0; err == nil && barcode == "" && e.d.SkipLocked != "" && tries < 100; tries++ {
+			var seen string
+			if seen, err = pick(""); err != nil || seen == "" {
+				break
+			}
+			if barcode, err = pick(e.d.ForUpdate); err == nil && barcode == "" {
+				barcode, err = pick(e.d.SkipLocked)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if barcode == "" {
 			ok, err := poolExists(ctx, tx, pool)
 			if err != nil {
 				return err
@@ -128,9 +168,6 @@ func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, 
 				return &catalog.ValidationError{Field: "pool", Value: pool, Err: catalog.ErrUnknownPool}
 			}
 			return fmt.Errorf("%w: pool %q, %d bytes free wanted", catalog.ErrNoVolume, pool, minFree)
-		}
-		if err != nil {
-			return err
 		}
 		if err := updateVolume(ctx, tx, barcode, `UPDATE volumes SET writer = $2 WHERE barcode = $1`, barcode, writer); err != nil {
 			return err
