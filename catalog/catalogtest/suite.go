@@ -21,6 +21,8 @@ var checks = []check{
 	{"Volumes", checkVolumes},
 	{"CreateFiles", checkCreateFiles},
 	{"BadFilesChangeNothing", checkBadFiles},
+	{"Times", checkTimes},
+	{"BadTimesChangeNothing", checkBadTimes},
 	{"ListPaging", checkListPaging},
 	{"ListPrefixBounds", checkListPrefixBounds},
 	{"CommitCopies", checkCommitCopies},
