@@ -27,7 +27,8 @@ type Catalog interface {
 
 	// AddVolume adds a new volume (ErrExists if the barcode is known). Its
 	// pool must exist. Created and StateChanged are set to the catalog's
-	// clock when zero; Writer must be empty.
+	// clock when zero; Writer must be empty. Its times must lie within
+	// [MinTime, MaxTime] (ErrInvalid).
 	AddVolume(ctx context.Context, v Volume) error
 	// Volume returns the volume (ErrUnknownVolume if none).
 	Volume(ctx context.Context, barcode string) (Volume, error)
@@ -95,8 +96,9 @@ type Catalog interface {
 	VolumeCopies(ctx context.Context, barcode string) iter.Seq2[Copy, error]
 
 	// CreateFiles creates files in one transaction and returns them with
-	// their ids and times set. A duplicate path, in the batch or in the
-	// catalog, gives ErrExists and creates none.
+	// their ids and times set (see File). A duplicate path, in the batch
+	// or in the catalog, gives ErrExists and creates none; a time outside
+	// [MinTime, MaxTime] gives ErrInvalid.
 	CreateFiles(ctx context.Context, files []File) ([]File, error)
 	// File returns the live file with this id (ErrNotFound if none).
 	File(ctx context.Context, id int64) (File, error)
@@ -132,7 +134,7 @@ type Catalog interface {
 	// before (DeletedAt < before), with their copies, in one transaction,
 	// and returns how many files it removed. They can no longer be
 	// undeleted, and their ids are still never handed out again. A zero
-	// before purges nothing.
+	// before purges nothing; before may lie outside [MinTime, MaxTime].
 	PurgeDeleted(ctx context.Context, before time.Time) (int64, error)
 
 	// PoolStats returns the counts and sizes of every pool, in name order.

@@ -14,6 +14,14 @@
 // places one copy of a file on a volume: copy number, tape file sequence,
 // block id where it starts, on-tape format.
 //
+// # Times
+//
+// A time is kept to the nanosecond and read back in UTC. The zero
+// time.Time means unset (a volume never mounted); the Unix epoch is a time
+// like any other, so a file with mtime 0 keeps it. Times must lie within
+// [MinTime, MaxTime], about 1677 to 2262, what Unix nanoseconds in 64 bits
+// hold: others are refused with ErrInvalid, never wrapped around.
+//
 // # Writing to tape
 //
 // A writer asks for a volume with ReserveVolume, which never gives one

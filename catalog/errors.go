@@ -31,7 +31,8 @@ var (
 	ErrUnknownAlgorithm = errors.New("catalog: unknown checksum algorithm")
 	// ErrInvalid: any other malformed argument (an empty barcode, a copy
 	// number below 1, an unknown volume state, a bad cursor, a copy
-	// relocated onto the volume it is on).
+	// relocated onto the volume it is on, a time outside [MinTime,
+	// MaxTime]).
 	ErrInvalid = errors.New("catalog: invalid argument")
 	// ErrUnknownVolume: no volume has this barcode.
 	ErrUnknownVolume = errors.New("catalog: unknown volume")

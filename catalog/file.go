@@ -15,8 +15,13 @@ type File struct {
 	Checksums    map[string]string
 	StorageClass string // must exist; it says how many copies are wanted
 	Owner        string
-	Created      time.Time // set to the catalog's clock when zero
-	Modified     time.Time // set to Created when zero
+	// Created is set to the catalog's clock when zero, Modified to
+	// Created. Like every time in the catalog they must lie within
+	// [MinTime, MaxTime] (ErrInvalid otherwise) and come back as the same
+	// instant, to the nanosecond, in UTC; the Unix epoch is a time like
+	// any other, not "unset".
+	Created  time.Time
+	Modified time.Time
 }
 
 // Copy is one copy of a file on tape.
@@ -48,8 +53,8 @@ type Page struct {
 // were when deleted.
 type Deletion struct {
 	File      File
-	Copies    []Copy // in copy-number order
-	DeletedAt time.Time
+	Copies    []Copy    // in copy-number order
+	DeletedAt time.Time // when Delete ran, by the catalog's clock
 	Reason    string
 }
 

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -59,7 +60,7 @@ func ValidateText(field, s string) error { return validText(field, s) }
 
 // ValidateFile checks a file before it is created: its path, a size ≥ 0,
 // known checksum algorithms with well-formed values, a storage class name,
-// and a zero ID.
+// a zero ID, and times the catalog can store (ValidateTime).
 func ValidateFile(f File) error {
 	if f.ID != 0 {
 		return invalid("id", f.ID, ErrInvalid)
@@ -76,6 +77,12 @@ func ValidateFile(f File) error {
 		}
 	}
 	if err := validName("storage_class", f.StorageClass); err != nil {
+		return err
+	}
+	if err := ValidateTime("created", f.Created); err != nil {
+		return err
+	}
+	if err := ValidateTime("modified", f.Modified); err != nil {
 		return err
 	}
 	return validText("owner", f.Owner)
@@ -105,7 +112,8 @@ func ValidateCopy(c Copy) error {
 	return nil
 }
 
-// ValidateVolume checks a volume before it is added.
+// ValidateVolume checks a volume before it is added, its times included
+// (ValidateTime).
 func ValidateVolume(v Volume) error {
 	if err := validName("barcode", v.Barcode); err != nil {
 		return err
@@ -132,6 +140,19 @@ func ValidateVolume(v Volume) error {
 	}
 	for _, t := range []struct{ f, s string }{{"media_type", v.MediaType}, {"library", v.Library}, {"state_reason", v.StateReason}} {
 		if err := validText(t.f, t.s); err != nil {
+			return err
+		}
+	}
+	return validateVolumeTimes(v)
+}
+
+// validateVolumeTimes checks the times a volume is added with.
+func validateVolumeTimes(v Volume) error {
+	for _, t := range []struct {
+		f string
+		t time.Time
+	}{{"created", v.Created}, {"state_changed", v.StateChanged}, {"last_mounted", v.LastMounted}, {"last_written", v.LastWritten}} {
+		if err := ValidateTime(t.f, t.t); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -51,5 +52,31 @@ func TestValidatePath(t *testing.T) {
 		if err := catalog.ValidatePath(p); !errors.Is(err, catalog.ErrInvalidPath) {
 			t.Errorf("ValidatePath(%q) = %v, want ErrInvalidPath", p, err)
 		}
+	}
+}
+
+func TestValidateTime(t *testing.T) {
+	good := []time.Time{{}, time.Unix(0, 0), time.Unix(0, -1), catalog.MinTime, catalog.MaxTime, time.Now()}
+	bad := []time.Time{catalog.MinTime.Add(-time.Nanosecond), catalog.MaxTime.Add(time.Nanosecond),
+		time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}.Add(1)}
+	for _, tm := range good {
+		if err := catalog.ValidateTime("modified", tm); err != nil {
+			t.Errorf("ValidateTime(%v) = %v, want nil", tm, err)
+		}
+	}
+	for _, tm := range bad {
+		err := catalog.ValidateTime("modified", tm)
+		var ve *catalog.ValidationError
+		if !errors.Is(err, catalog.ErrInvalid) || !errors.As(err, &ve) || ve.Field != "modified" {
+			t.Errorf("ValidateTime(%v) = %v, want a ValidationError of modified wrapping ErrInvalid", tm, err)
+		}
+	}
+	f := catalog.File{Path: "/a", StorageClass: "one", Modified: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := catalog.ValidateFile(f); !errors.Is(err, catalog.ErrInvalid) {
+		t.Errorf("ValidateFile with Modified in 2300 = %v, want ErrInvalid", err)
+	}
+	v := catalog.Volume{Barcode: "V1", Pool: "p1", State: catalog.StateActive, LastWritten: time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := catalog.ValidateVolume(v); !errors.Is(err, catalog.ErrInvalid) {
+		t.Errorf("ValidateVolume with LastWritten in 1600 = %v, want ErrInvalid", err)
 	}
 }

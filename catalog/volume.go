@@ -67,6 +67,14 @@ type Volume struct {
 	// empty when none has.
 	Writer string
 
+	// The times are given to AddVolume or set by the catalog's clock:
+	// Created and StateChanged when the volume is added without them (and
+	// StateChanged by SetVolumeState), LastMounted by RecordMount,
+	// LastWritten by CommitCopies and RelocateCopies. A zero LastMounted
+	// or LastWritten means never mounted or written; the Unix epoch is a
+	// time like any other. Given times must lie within [MinTime, MaxTime]
+	// (ErrInvalid otherwise) and come back as the same instant, to the
+	// nanosecond, in UTC.
 	Created     time.Time
 	LastMounted time.Time
 	LastWritten time.Time

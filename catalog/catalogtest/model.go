@@ -170,6 +170,11 @@ func (m *model) createFiles(ctx context.Context, t *rapid.T, c catalog.Catalog) 
 		if rarely(t, "unknown class") {
 			f.StorageClass = "gold"
 		}
+		var bad bool
+		f.Created, bad = drawTime(t, "created")
+		want = appendIf(want, bad, catalog.ErrInvalid)
+		f.Modified, bad = drawTime(t, "modified")
+		want = appendIf(want, bad, catalog.ErrInvalid)
 		if rapid.Bool().Draw(t, "sum") {
 			alg := rapid.SampledFrom(modelAlgs).Draw(t, "alg")
 			if rarely(t, "unknown alg") {
@@ -216,6 +221,18 @@ func (m *model) createFiles(ctx context.Context, t *rapid.T, c catalog.Catalog) 
 		if _, dup := m.files[f.ID]; dup || f.ID <= 0 || f.Path != batch[i].Path || f.Created.IsZero() {
 			t.Fatalf("CreateFiles returned %+v for %+v", f, batch[i])
 		}
+		// Times given come back as given; a zero Created is the catalog's
+		// clock, a zero Modified is Created.
+		wantCreated, wantModified := batch[i].Created, batch[i].Modified
+		if wantCreated.IsZero() {
+			wantCreated = f.Created
+		}
+		if wantModified.IsZero() {
+			wantModified = wantCreated
+		}
+		if !f.Created.Equal(wantCreated) || !f.Modified.Equal(wantModified) {
+			t.Fatalf("CreateFiles returned created %v, modified %v for %+v; want %v, %v", f.Created, f.Modified, batch[i], wantCreated, wantModified)
+		}
 		if m.used[f.ID] {
 			t.Fatalf("CreateFiles reused the id %d of a deleted or purged file", f.ID)
 		}
@@ -223,6 +240,39 @@ func (m *model) createFiles(ctx context.Context, t *rapid.T, c catalog.Catalog) 
 		m.files[f.ID] = f
 		m.paths[f.Path] = f.ID
 	}
+}
+
+// modelTimes are the times drawTime gives a file: the epoch (mtime 0) and
+// its neighbours, the ends of the range, and full nanoseconds;
+// modelBadTimes are just outside the range.
+var (
+	modelTimes = []time.Time{
+		time.Unix(0, 0).UTC(), time.Unix(0, -1).UTC(), time.Unix(0, 1).UTC(),
+		catalog.MinTime, catalog.MaxTime,
+		time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
+	}
+	modelBadTimes = []time.Time{catalog.MinTime.Add(-time.Nanosecond), catalog.MaxTime.Add(time.Nanosecond)}
+)
+
+// drawTime draws a file's Created or Modified: mostly zero (the
+// catalog's default), sometimes one of modelTimes, rarely one the catalog
+// must refuse (bad).
+func drawTime(t *rapid.T, label string) (tm time.Time, bad bool) {
+	if !rapid.Bool().Draw(t, label+" given") {
+		return time.Time{}, false
+	}
+	if rarely(t, label+" out of range") {
+		return rapid.SampledFrom(modelBadTimes).Draw(t, label), true
+	}
+	return rapid.SampledFrom(modelTimes).Draw(t, label), false
+}
+
+// appendIf appends err to want when cond holds.
+func appendIf(want []error, cond bool, err error) []error {
+	if cond {
+		return append(want, err)
+	}
+	return want
 }
 
 // someID returns the id of a live, deleted or purged file, or one never

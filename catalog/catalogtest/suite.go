@@ -22,6 +22,8 @@ var checks = []check{
 	{"UnstorableLookups", checkUnstorableLookups},
 	{"CreateFiles", checkCreateFiles},
 	{"BadFilesChangeNothing", checkBadFiles},
+	{"Times", checkTimes},
+	{"BadTimesChangeNothing", checkBadTimes},
 	{"ListPaging", checkListPaging},
 	{"ListPrefixBounds", checkListPrefixBounds},
 	{"CommitCopies", checkCommitCopies},

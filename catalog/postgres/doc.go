@@ -44,5 +44,8 @@
 // is applied on Open in one transaction under an advisory lock, so two
 // hosts starting together do not both migrate. Paths and names use
 // COLLATE "C", so order and prefix listings are byte order whatever the
-// database locale.
+// database locale. Times are Unix nanoseconds in BIGINT columns, the zero
+// time (unset) the smallest BIGINT; until schema version 5 it was 0, and
+// that version rewrites the 0s that meant unset (volumes never mounted or
+// written).
 package postgres

@@ -34,7 +34,8 @@ const migrationLockKey = 0x7461706b
 // Options configures Open. A nil *Options means all defaults.
 type Options struct {
 	// Now is the clock for created, modified and state-change times;
-	// default time.Now.
+	// default time.Now. Readings outside [catalog.MinTime,
+	// catalog.MaxTime] are clamped to it.
 	Now func() time.Time
 	// Logger receives one line per open; default slog.Default().
 	Logger *slog.Logger

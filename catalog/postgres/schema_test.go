@@ -100,6 +100,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil || f.Size != 7 {
 		t.Fatalf("FileByPath after migration = %+v, %v", f, err)
 	}
+	// V0 was never mounted or written: 0 meant unset until version 5.
+	if v, err := db.Volume(ctx, "V0"); err != nil || !v.LastMounted.IsZero() || !v.LastWritten.IsZero() {
+		t.Fatalf("Volume(V0) after migration = %+v, %v; want LastMounted and LastWritten zero", v, err)
+	}
 	// A copy written before version 3 lists with its packed record.
 	var listed []catalog.Copy
 	for cp, err := range db.VolumeCopies(ctx, "V0") {

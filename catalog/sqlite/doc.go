@@ -25,7 +25,10 @@
 // The schema lives in schema/*.sql, one numbered file per migration, and
 // is applied on Open in one transaction. The PostgreSQL schema in
 // catalog/postgres has the same tables and columns; there the catalog,
-// not the database, checks the foreign keys of files and copies.
+// not the database, checks the foreign keys of files and copies. Times
+// are Unix nanoseconds in integer columns, the zero time (unset) the
+// smallest integer; until schema version 3 it was 0, and that version
+// rewrites the 0s that meant unset (volumes never mounted or written).
 //
 // # Speed
 //

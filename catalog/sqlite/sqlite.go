@@ -48,7 +48,8 @@ type Options struct {
 	// ReadConns is the number of read connections; default 4.
 	ReadConns int
 	// Now is the clock for created, modified and state-change times;
-	// default time.Now.
+	// default time.Now. Readings outside [catalog.MinTime,
+	// catalog.MaxTime] are clamped to it.
 	Now func() time.Time
 	// Logger receives one line per open; default slog.Default().
 	Logger *slog.Logger

@@ -11,18 +11,21 @@ import (
 	"github.com/tapekit/tapekit/catalog"
 )
 
-// Times are stored as Unix nanoseconds, 0 for the zero time: both
+// Times are stored as Unix nanoseconds, unsetNanos for the zero time: both
 // databases compare and index integers alike, and no time zone or precision
-// differs between them.
+// differs between them. 0 is the Unix epoch, a time like any other (files
+// with mtime 0 exist). catalog.ValidateTime keeps every stored time within
+// catalog.MinTime and catalog.MaxTime, whose nanoseconds fit in an int64
+// and are never unsetNanos, so each round-trips exactly.
 func toNanos(t time.Time) int64 {
 	if t.IsZero() {
-		return 0
+		return unsetNanos
 	}
 	return t.UnixNano()
 }
 
 func fromNanos(n int64) time.Time {
-	if n == 0 {
+	if n == unsetNanos {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()

@@ -22,7 +22,8 @@ var _ catalog.Catalog = (*Engine)(nil)
 
 // New migrates the database to the newest schema the dialect knows and
 // returns the engine. A database with a newer schema gives
-// catalog.ErrSchemaTooNew and is left as it was. now may be nil (time.Now).
+// catalog.ErrSchemaTooNew and is left as it was. now may be nil (time.Now);
+// its readings are clamped to [catalog.MinTime, catalog.MaxTime].
 func New(ctx context.Context, b Backend, d Dialect, now func() time.Time) (*Engine, error) {
 	if now == nil {
 		now = time.Now
@@ -109,4 +110,4 @@ func (e *Engine) reader() (Querier, error) {
 	return e.b.Reader(), nil
 }
 
-func (e *Engine) nowNanos() int64 { return e.now().UnixNano() }
+func (e *Engine) nowNanos() int64 { return clockNanos(e.now()) }

@@ -35,13 +35,8 @@ func (e *Engine) CreateFiles(ctx context.Context, files []catalog.File) ([]catal
 			classes[f.StorageClass] = i
 		}
 		r := FileRow{Path: f.Path, Size: f.Size, Checksums: encodeChecksums(f.Checksums), Class: f.StorageClass,
-			Owner: f.Owner, Created: toNanos(f.Created), Modified: toNanos(f.Modified)}
-		if r.Created == 0 {
-			r.Created = now
-		}
-		if r.Modified == 0 {
-			r.Modified = r.Created
-		}
+			Owner: f.Owner, Created: orNanos(f.Created, now)}
+		r.Modified = orNanos(f.Modified, r.Created)
 		rows[i] = r
 	}
 	var ids []int64

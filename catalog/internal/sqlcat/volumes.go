@@ -18,13 +18,7 @@ func (e *Engine) AddVolume(ctx context.Context, v catalog.Volume) error {
 		return err
 	}
 	now := e.nowNanos()
-	created, changed := toNanos(v.Created), toNanos(v.StateChanged)
-	if created == 0 {
-		created = now
-	}
-	if changed == 0 {
-		changed = now
-	}
+	created, changed := orNanos(v.Created, now), orNanos(v.StateChanged, now)
 	return e.write(ctx, func(tx Tx) error {
 		ok, err := poolExists(ctx, tx, v.Pool)
 		if err != nil {

@@ -1,0 +1,24 @@
+-- tapekit catalog schema, version 5 (PostgreSQL): the zero time ("unset")
+-- is stored as -9223372036854775808, the smallest 64-bit integer, no
+-- longer as 0. Times are still Unix nanoseconds, and 0 is now the Unix
+-- epoch, a time like any other: a file with mtime 0 keeps it. This
+-- supersedes "0 = unset" in version 1. The catalog refuses the times it
+-- cannot store (before 1677-09-21T00:12:43.145224193Z or after
+-- 2262-04-11T23:47:16.854775807Z) instead of wrapping them around.
+--
+-- Earlier versions wrote 0 for unset in volumes.last_mounted and
+-- volumes.last_written only: a volume added without them and not mounted
+-- or written since. Those 0s become the new marker, so such a volume
+-- still reads as never mounted or written.
+--
+-- Every other time column was always set: volumes.created and
+-- state_changed, files.created and modified, and deleted_files' copies of
+-- them took the catalog's clock (modified: created) in place of a zero
+-- time, and deleted_files.deleted_at is the clock. A 0 there can only be a
+-- clock that read the epoch, so it is kept, and now reads as the epoch.
+-- What earlier versions changed on the way in cannot be told apart and
+-- stays as stored: a Modified at the epoch stored as Created, a Created
+-- at the epoch stored as the clock, a time outside the range above stored
+-- wrapped around. SQLite gets the same change in its version 3.
+UPDATE volumes SET last_mounted = -9223372036854775808 WHERE last_mounted = 0;
+UPDATE volumes SET last_written = -9223372036854775808 WHERE last_written = 0;
