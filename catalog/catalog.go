@@ -42,7 +42,8 @@ type Catalog interface {
 	// with at least minFree bytes free that no other writer holds. Two
 	// callers, even on different hosts, never get the same volume. A
 	// volume writer already holds is preferred, then the fullest, so
-	// partly written volumes are filled first. ErrNoVolume if none fits,
+	// partly written volumes are filled first. ErrNoVolume if none fits
+	// (or the ones that fit stay locked by other calls for seconds),
 	// ErrUnknownPool if the pool does not exist.
 	ReserveVolume(ctx context.Context, pool string, minFree int64, writer string) (Volume, error)
 	// ReleaseVolume gives back a reservation. writer must hold it

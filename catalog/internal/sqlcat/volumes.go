@@ -2,8 +2,10 @@ package sqlcat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -112,7 +114,8 @@ func (e *Engine) RecordMount(ctx context.Context, barcode string, errors int64) 
 // and marked in one transaction; on PostgreSQL the SELECT locks it with
 // FOR UPDATE SKIP LOCKED, so a concurrent reservation skips it instead of
 // waiting and, once this one commits, sees the writer set and passes it by.
-// Only when every fitting volume is locked does it wait for one.
+// When every fitting volume is locked, it waits, outside the transaction,
+// for up to reserveWait.
 func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, writer string) (catalog.Volume, error) {
 	if err := catalog.ValidateName("pool", pool); err != nil {
 		return catalog.Volume{}, err
@@ -123,6 +126,35 @@ func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, 
 	if minFree < 0 {
 		return catalog.Volume{}, &catalog.ValidationError{Field: "min_free", Value: fmt.Sprint(minFree), Err: catalog.ErrInvalidSize}
 	}
+	start := time.Now()
+	for wait := time.Millisecond; ; wait = min(2*wait, 20*time.Millisecond) {
+		v, err := e.reserve(ctx, pool, minFree, writer)
+		if !errors.Is(err, errBusy) {
+			return v, err
+		}
+		// Every fitting volume is locked for a moment (a mount being
+		// recorded, a commit, another reservation): wait outside any
+		// transaction, holding no lock, and look again.
+		if time.Since(start) > reserveWait {
+			return catalog.Volume{}, fmt.Errorf("%w: pool %q, %d bytes free wanted; the volumes that fit stayed busy for %v", catalog.ErrNoVolume, pool, minFree, reserveWait)
+		}
+		select {
+		case <-ctx.Done():
+			return catalog.Volume{}, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// reserveWait bounds how long ReserveVolume waits for fitting volumes that
+// other calls hold locked; such locks last one short transaction.
+const reserveWait = 2 * time.Second
+
+// errBusy: every volume that fits is locked by another transaction.
+var errBusy = errors.New("catalog: every fitting volume is busy")
+
+// reserve is one attempt of ReserveVolume, in one transaction.
+func (e *Engine) reserve(ctx context.Context, pool string, minFree int64, writer string) (catalog.Volume, error) {
 	var v catalog.Volume
 	err := e.write(ctx, func(tx Tx) error {
 		pick := func(lock string) (string, error) {
@@ -136,22 +168,21 @@ func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, 
 			}
 			return barcode, err
 		}
-		// SKIP LOCKED also passes over a fitting volume that another call
-		// holds for a moment (a mount being recorded, a commit): when it
-		// finds none, look without locks, and if a volume fits, wait for
-		// its lock and try again, so ErrNoVolume means none fits.
 		barcode, err := pick(e.d.SkipLocked)
-		for tries := 0; err == nil && barcode == "" && e.d.SkipLocked != "" && tries < 100; tries++ {
-			var seen string
-			if seen, err = pick(""); err != nil || seen == "" {
-				break
-			}
-			if barcode, err = pick(e.d.ForUpdate); err == nil && barcode == "" {
-				barcode, err = pick(e.d.SkipLocked)
-			}
-		}
 		if err != nil {
 			return err
+		}
+		if barcode == "" && e.d.SkipLocked != "" {
+			// SKIP LOCKED also passes over a volume that fits but is
+			// locked for a moment. Waiting for it here, holding whatever
+			// this transaction locked, deadlocked reservations with each
+			// other; the caller waits instead.
+			if seen, err := pick(""); err != nil || seen != "" {
+				if err == nil {
+					err = errBusy
+				}
+				return err
+			}
 		}
 		if barcode == "" {
 			ok, err := poolExists(ctx, tx, pool)
