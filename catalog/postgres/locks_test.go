@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tapekit/tapekit/catalog"
-	"github.com/tapekit/tapekit/catalog/internal/pgtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
 )
 
@@ -24,12 +23,9 @@ import (
 // (two copies in p) and volumes SRC, V1 and V2, and a raw connection.
 func twoHosts(t *testing.T) (a, b *postgres.DB, raw *pgx.Conn) {
 	t.Helper()
-	srv := pgtest.Require(t)
 	ctx := context.Background()
-	dsn, err := srv.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn := newDSN(t)
+	var err error
 	for _, h := range []**postgres.DB{&a, &b} {
 		if *h, err = postgres.Open(ctx, dsn, nil); err != nil {
 			t.Fatal(err)

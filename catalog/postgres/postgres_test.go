@@ -18,15 +18,22 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// open returns a catalog on a new database of the shared server.
-func open(tb testing.TB) *postgres.DB {
+// newDSN returns the connection string of a new database on the shared
+// throwaway server.
+func newDSN(tb testing.TB) string {
 	tb.Helper()
-	srv := pgtest.Require(tb)
-	ctx := context.Background()
-	dsn, err := srv.NewDatabase(ctx)
+	dsn, err := pgtest.Require(tb).NewDatabase(context.Background())
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return dsn
+}
+
+// open returns a catalog on a new database of the shared server.
+func open(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	ctx := context.Background()
+	dsn := newDSN(tb)
 	db, err := postgres.Open(ctx, dsn, nil)
 	if err != nil {
 		tb.Fatal(err)
@@ -63,24 +70,8 @@ func TestModel(t *testing.T) {
 
 // TestTwoHosts races writers on two pools (two "hosts") on one database.
 func TestTwoHosts(t *testing.T) {
-	srv := pgtest.Require(t)
-	ctx := context.Background()
-	dsn, err := srv.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var handles []catalog.Catalog
-	for range 2 {
-		db, err := postgres.Open(ctx, dsn, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		handles = append(handles, db)
-	}
-	if err := catalogtest.TestHandles(ctx, handles); err != nil {
-		t.Fatal(err)
-	}
+	dsn := newDSN(t)
+	raceHosts(t, dsn)
 }
 
 // raceChecks lowers the number of rapid checks in race builds (race_test.go).
@@ -90,12 +81,8 @@ var raceChecks = func() {}
 // moment by another transaction (as RecordMount or a commit lock it);
 // ReserveVolume waits for it instead of reporting ErrNoVolume.
 func TestReserveWaitsForABusyVolume(t *testing.T) {
-	srv := pgtest.Require(t)
 	ctx := context.Background()
-	dsn, err := srv.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn := newDSN(t)
 	db, err := postgres.Open(ctx, dsn, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -141,12 +128,8 @@ func TestReserveWaitsForABusyVolume(t *testing.T) {
 // whose locking is built for it (at REPEATABLE READ, contended
 // reservations failed with serialization errors).
 func TestTwoHostsWhateverTheDefaultIsolation(t *testing.T) {
-	srv := pgtest.Require(t)
 	ctx := context.Background()
-	dsn, err := srv.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn := newDSN(t)
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -156,6 +139,13 @@ func TestTwoHostsWhateverTheDefaultIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	raceHosts(t, dsn)
+}
+
+// raceHosts runs catalogtest.TestHandles on two handles on dsn.
+func raceHosts(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
 	var handles []catalog.Catalog
 	for range 2 {
 		db, err := postgres.Open(ctx, dsn, nil)

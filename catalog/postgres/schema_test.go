@@ -9,17 +9,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tapekit/tapekit/catalog"
-	"github.com/tapekit/tapekit/catalog/internal/pgtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
 )
 
 func TestSchemaTooNew(t *testing.T) {
-	srv := pgtest.Require(t)
 	ctx := context.Background()
-	dsn, err := srv.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn := newDSN(t)
 	db, err := postgres.Open(ctx, dsn, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -58,12 +53,8 @@ func TestSchemaTooNew(t *testing.T) {
 // brings it to the newest version and keeps its rows, and the catalog
 // still refuses a copy of a missing file.
 func TestMigrateFromVersion1(t *testing.T) {
-	srv := pgtest.Require(t)
 	ctx := context.Background()
-	dsn, err := srv.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn := newDSN(t)
 	v1, err := os.ReadFile("schema/0001_init.sql")
 	if err != nil {
 		t.Fatal(err)

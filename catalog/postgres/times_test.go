@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tapekit/tapekit/catalog/internal/migtest"
-	"github.com/tapekit/tapekit/catalog/internal/pgtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
 )
 
@@ -22,12 +21,8 @@ import (
 // always set) reads as the epoch, and the epoch written after the
 // migration is kept.
 func TestMigrateUnsetTimes(t *testing.T) {
-	srv := pgtest.Require(t)
 	ctx := context.Background()
-	dsn, err := srv.NewDatabase(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn := newDSN(t)
 	steps, err := filepath.Glob("schema/*.sql")
 	if err != nil {
 		t.Fatal(err)
