@@ -3,12 +3,12 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tapekit/tapekit/catalog"
+	"github.com/tapekit/tapekit/catalog/internal/migtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
 )
 
@@ -55,18 +55,12 @@ func TestSchemaTooNew(t *testing.T) {
 func TestMigrateFromVersion1(t *testing.T) {
 	ctx := context.Background()
 	dsn := newDSN(t)
-	v1, err := os.ReadFile("schema/0001_init.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	for _, q := range []string{string(v1),
-		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
-		`INSERT INTO schema_version VALUES (1)`,
+	for _, q := range migtest.OldSchema(t, 1, "0002_engine_checks_file_keys.sql",
 		`INSERT INTO pools (name) VALUES ('p1')`,
 		`INSERT INTO storage_classes VALUES ('one')`,
 		`INSERT INTO storage_class_pools VALUES ('one', 1, 'p1')`,
@@ -74,7 +68,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		`INSERT INTO formats (name) VALUES ('tapekit-pax-1')`,
 		`INSERT INTO volumes VALUES ('V0', 'LTO-9', 'lib', 'p1', 'active', '', 1, 100, 10, 3, 0, 0, '', 1, 0, 0)`,
 		`INSERT INTO copies SELECT id, 1, 'V0', 3, 77, (SELECT id FROM formats), 9 FROM files`,
-	} {
+	) {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			t.Fatalf("%.40s: %v", q, err)
 		}

@@ -3,9 +3,6 @@ package postgres_test
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -23,33 +20,12 @@ import (
 func TestMigrateUnsetTimes(t *testing.T) {
 	ctx := context.Background()
 	dsn := newDSN(t)
-	steps, err := filepath.Glob("schema/*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(steps)
-	const before = 4 // the schema version before 0005_unset_times.sql
-	if len(steps) <= before || filepath.Base(steps[before]) != "0005_unset_times.sql" {
-		t.Fatalf("schema steps %v: want 0005_unset_times.sql as step %d", steps, before+1)
-	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	var stmts []string
-	for _, s := range steps[:before] {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, string(b))
-	}
-	stmts = append(stmts,
-		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
-		`INSERT INTO schema_version VALUES (4)`,
-	)
-	stmts = append(stmts, migtest.UnsetTimesRows...)
+	stmts := migtest.OldSchema(t, 4, "0005_unset_times.sql", migtest.UnsetTimesRows...)
 	for _, q := range stmts {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			t.Fatalf("%.40s: %v", q, err)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"math"
-	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/tapekit/tapekit/catalog/internal/migtest"
@@ -22,33 +20,12 @@ import (
 func TestMigrateUnsetTimes(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.db")
-	steps, err := filepath.Glob("schema/*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(steps)
-	const before = 2 // the schema version before 0003_unset_times.sql
-	if len(steps) <= before || filepath.Base(steps[before]) != "0003_unset_times.sql" {
-		t.Fatalf("schema steps %v: want 0003_unset_times.sql as step %d", steps, before+1)
-	}
 	raw, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	var stmts []string
-	for _, s := range steps[:before] {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, string(b))
-	}
-	stmts = append(stmts,
-		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
-		`INSERT INTO schema_version VALUES (2)`,
-	)
-	stmts = append(stmts, migtest.UnsetTimesRows...)
+	stmts := migtest.OldSchema(t, 2, "0003_unset_times.sql", migtest.UnsetTimesRows...)
 	for _, q := range stmts {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatalf("%.40s: %v", q, err)

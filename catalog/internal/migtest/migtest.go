@@ -5,6 +5,10 @@ package migtest
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -94,4 +98,32 @@ func CheckUnsetTimes(t testing.TB, db catalog.Catalog) {
 	if never, err = db.Volume(ctx, "NEVER"); err != nil || never.LastMounted.IsZero() || never.Mounts != 1 {
 		t.Errorf("NEVER after RecordMount: %+v, %v; want LastMounted set", never, err)
 	}
+}
+
+// OldSchema returns the statements that build a database as a release at
+// schema version before left it: the migration files schema/*.sql up to
+// that version, in the test's package directory, and the schema_version
+// table, then rows. next names the migration file that brings the schema
+// to before+1, to catch a renumbering.
+func OldSchema(t testing.TB, before int, next string, rows ...string) []string {
+	t.Helper()
+	steps, err := filepath.Glob("schema/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(steps)
+	if len(steps) <= before || filepath.Base(steps[before]) != next {
+		t.Fatalf("schema steps %v: want %s as step %d", steps, next, before+1)
+	}
+	var stmts []string
+	for _, s := range steps[:before] {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts = append(stmts, string(b))
+	}
+	stmts = append(stmts, `CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+		fmt.Sprintf(`INSERT INTO schema_version VALUES (%d)`, before))
+	return append(stmts, rows...)
 }
