@@ -20,6 +20,15 @@ func (e *Engine) CommitCopies(ctx context.Context, barcode string, copies []cata
 	if err != nil {
 		return err
 	}
+	return e.commit(ctx, barcode, batch, bytesUsed, lastFileSeq, nil)
+}
+
+// commit records a checked batch on the volume in one transaction, in the
+// order every writer locks: the volume, any new format name, then (in
+// InsertCopies, and in before when given) the files. before runs between
+// the formats and the insert; RelocateCopies takes the old rows out there.
+func (e *Engine) commit(ctx context.Context, barcode string, batch []catalog.Copy, bytesUsed, lastFileSeq int64,
+	before func(Tx) error) error {
 	return e.write(ctx, func(tx Tx) error {
 		if err := e.checkCommit(ctx, tx, barcode, batch, bytesUsed, lastFileSeq); err != nil {
 			return err
@@ -27,6 +36,11 @@ func (e *Engine) CommitCopies(ctx context.Context, barcode string, copies []cata
 		fmtIDs, err := batchFormats(ctx, tx, batch)
 		if err != nil {
 			return err
+		}
+		if before != nil {
+			if err := before(tx); err != nil {
+				return err
+			}
 		}
 		return e.placeCopies(ctx, tx, barcode, batch, fmtIDs, bytesUsed, lastFileSeq)
 	})

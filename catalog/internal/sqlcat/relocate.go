@@ -34,18 +34,8 @@ func (e *Engine) RelocateCopies(ctx context.Context, barcode string, copies []ca
 		}
 		seen[k] = i
 	}
-	return e.write(ctx, func(tx Tx) error {
-		if err := e.checkCommit(ctx, tx, barcode, batch, bytesUsed, lastFileSeq); err != nil {
-			return err
-		}
-		fmtIDs, err := batchFormats(ctx, tx, batch)
-		if err != nil {
-			return err
-		}
-		if err := e.takeOut(ctx, tx, barcode, batch); err != nil {
-			return err
-		}
-		return e.placeCopies(ctx, tx, barcode, batch, fmtIDs, bytesUsed, lastFileSeq)
+	return e.commit(ctx, barcode, batch, bytesUsed, lastFileSeq, func(tx Tx) error {
+		return e.takeOut(ctx, tx, barcode, batch)
 	})
 }
 
