@@ -175,3 +175,49 @@ func TestCrossedCreateFiles(t *testing.T) {
 		}
 	}
 }
+
+// Two commits adding the same two new format names in opposite orders:
+// each held the name it added first and waited for the other's.
+func TestCommitsAddFormatsInOneOrder(t *testing.T) {
+	a, b, raw := twoHosts(t)
+	ctx := context.Background()
+	for round := range 8 { // which waiter wins a released name is a race: several rounds
+		fs, err := a.CreateFiles(ctx, []catalog.File{{Path: fmt.Sprintf("/a%d", round), StorageClass: "two"}, {Path: fmt.Sprintf("/b%d", round), StorageClass: "two"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v1, err1 := a.Volume(ctx, "V1")
+		v2, err2 := a.Volume(ctx, "V2")
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		fa, fb := fmt.Sprintf("A%d", round), fmt.Sprintf("B%d", round)
+		tx, err := raw.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO formats (name) VALUES ($1)`, fb); err != nil {
+			t.Fatal(err)
+		}
+		n1, n2 := v1.LastFileSeq, v2.LastFileSeq
+		var e1, e2 error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			e1 = a.CommitCopies(ctx, "V1", []catalog.Copy{{FileID: fs[0].ID, CopyNo: 1, FileSeq: n1 + 1, Format: fa},
+				{FileID: fs[1].ID, CopyNo: 1, FileSeq: n1 + 2, Format: fb}}, 0, n1+2)
+		})
+		time.Sleep(150 * time.Millisecond) // the first holds A and waits for B
+		wg.Go(func() {
+			e2 = b.CommitCopies(ctx, "V2", []catalog.Copy{{FileID: fs[1].ID, CopyNo: 2, FileSeq: n2 + 1, Format: fb},
+				{FileID: fs[0].ID, CopyNo: 2, FileSeq: n2 + 2, Format: fa}}, 0, n2+2)
+		})
+		time.Sleep(150 * time.Millisecond)
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		if e1 != nil || e2 != nil {
+			t.Fatalf("round %d: first commit: %v; second: %v", round, e1, e2)
+		}
+	}
+}

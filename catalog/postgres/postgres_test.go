@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -157,5 +158,56 @@ func raceHosts(t *testing.T, dsn string) {
 	}
 	if err := catalogtest.TestHandles(ctx, handles); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReserveWaitsForTheWritersOwnVolume: a writer asking again gets the
+// volume it holds, even while that volume is locked for a moment and
+// another volume fits.
+func TestReserveWaitsForTheWritersOwnVolume(t *testing.T) {
+	ctx := context.Background()
+	dsn := newDSN(t)
+	db, err := postgres.Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	errs := []error{db.PutPool(ctx, catalog.Pool{Name: "p1"})}
+	for _, bc := range []string{"V1", "V2"} {
+		errs = append(errs, db.AddVolume(ctx, catalog.Volume{Barcode: bc, Pool: "p1", State: catalog.StateActive, Capacity: 100}))
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	held, err := db.ReserveVolume(ctx, "p1", 10, "w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM volumes WHERE barcode = $1 FOR UPDATE`, held.Barcode); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		v, err := db.ReserveVolume(ctx, "p1", 10, "w1")
+		if err == nil && v.Barcode != held.Barcode {
+			err = fmt.Errorf("got %s, not the %s it holds", v.Barcode, held.Barcode)
+		}
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("ReserveVolume by the holder while its volume was busy: %v", err)
 	}
 }

@@ -3,10 +3,13 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/internal/migtest"
 	"github.com/tapekit/tapekit/catalog/sqlite"
 )
@@ -47,4 +50,33 @@ func TestMigrateUnsetTimes(t *testing.T) {
 		t.Errorf("NEVER after migration: last_mounted %d, last_written %d; want %d", mounted, written, int64(math.MinInt64))
 	}
 	migtest.CheckUnsetTimes(t, db)
+}
+
+// TestPurgeAfterMaxTime: a file deleted while the clock read MaxTime (the
+// catalog clamps its clock there) is purged by a purge of everything
+// deleted before a later time.
+func TestPurgeAfterMaxTime(t *testing.T) {
+	ctx := context.Background()
+	opts := *fastOptions
+	opts.Now = func() time.Time { return catalog.MaxTime }
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := errors.Join(db.PutPool(ctx, catalog.Pool{Name: "p"}),
+		db.PutStorageClass(ctx, catalog.StorageClass{Name: "c", Pools: []string{"p"}})); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := db.CreateFiles(ctx, []catalog.File{{Path: "/f", StorageClass: "c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Delete(ctx, fs[0].ID, "x"); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if n, err := db.PurgeDeleted(ctx, before); err != nil || n != 1 {
+		t.Fatalf("PurgeDeleted(%v) = %d, %v; want 1", before, n, err)
+	}
 }

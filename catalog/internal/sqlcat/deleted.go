@@ -189,10 +189,14 @@ func (e *Engine) DeletedFiles(ctx context.Context, cursor int64, limit int) (cat
 // SQLite's files.id is AUTOINCREMENT, whose sqlite_sequence keeps the
 // highest id ever used even when no row holds it any more.
 func (e *Engine) PurgeDeleted(ctx context.Context, before time.Time) (int64, error) {
-	cut := cutoff(before)
+	cut, all := cutoff(before)
+	cond := `deleted_at < $1`
+	if all {
+		cond = `deleted_at <= $1`
+	}
 	var purged int64
 	err := e.write(ctx, func(tx Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM deleted_files WHERE deleted_at < $1 ORDER BY id`+e.d.ForUpdate, cut)
+		rows, err := tx.Query(ctx, `SELECT id FROM deleted_files WHERE `+cond+` ORDER BY id`+e.d.ForUpdate, cut)
 		if err != nil {
 			return err
 		}
@@ -220,13 +224,15 @@ func (e *Engine) PurgeDeleted(ctx context.Context, before time.Time) (int64, err
 
 // cutoff converts a purge's before into stored nanoseconds: times beyond
 // what int64 nanoseconds hold are clamped, and the zero time (year 1)
-// comes before every deletion.
-func cutoff(before time.Time) int64 {
+// comes before every deletion. all is true for a before after every
+// storable time: then even a deletion at MaxTime (a clock clamped there)
+// is before it, and the comparison must include the clamped value.
+func cutoff(before time.Time) (cut int64, all bool) {
 	switch {
 	case before.Before(time.Unix(0, math.MinInt64)):
-		return math.MinInt64
+		return math.MinInt64, false
 	case before.After(time.Unix(0, math.MaxInt64)):
-		return math.MaxInt64
+		return math.MaxInt64, true
 	}
-	return before.UnixNano()
+	return before.UnixNano(), false
 }

@@ -3,6 +3,8 @@ package sqlcat
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 )
 
@@ -48,24 +50,29 @@ func (c *formatCache) name(ctx context.Context, q Querier, id int64) (string, er
 	return n, nil
 }
 
-// formatIDs returns the id of each distinct format name, adding names the
-// table lacks. It runs inside the commit's transaction and caches nothing:
-// a rolled-back id must not be remembered.
+// formatIDs returns the id of each name, adding names the formats table
+// lacks. It runs inside the commit's transaction and caches nothing: a
+// rolled-back id must not be remembered. New names are added in sorted
+// order: an added name is held by its transaction until it ends, and two
+// commits adding two names in opposite orders deadlocked on PostgreSQL.
 func formatIDs(ctx context.Context, tx Tx, names []string) ([]int64, error) {
-	ids := make([]int64, len(names))
 	known := map[string]int64{}
-	for i, n := range names {
-		id, ok := known[n]
-		if !ok {
-			if _, err := tx.Exec(ctx, `INSERT INTO formats (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, n); err != nil {
-				return nil, err
-			}
-			if err := tx.QueryRow(ctx, `SELECT id FROM formats WHERE name = $1`, n).Scan(&id); err != nil {
-				return nil, err
-			}
-			known[n] = id
+	for _, n := range names {
+		known[n] = 0
+	}
+	for _, n := range slices.Sorted(maps.Keys(known)) {
+		if _, err := tx.Exec(ctx, `INSERT INTO formats (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, n); err != nil {
+			return nil, err
 		}
-		ids[i] = id
+		var id int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM formats WHERE name = $1`, n).Scan(&id); err != nil {
+			return nil, err
+		}
+		known[n] = id
+	}
+	ids := make([]int64, len(names))
+	for i, n := range names {
+		ids[i] = known[n]
 	}
 	return ids, nil
 }

@@ -128,14 +128,15 @@ func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, 
 	}
 	start := time.Now()
 	for wait := time.Millisecond; ; wait = min(2*wait, 20*time.Millisecond) {
-		v, err := e.reserve(ctx, pool, minFree, writer)
+		patient := time.Since(start) <= reserveWait
+		v, err := e.reserve(ctx, pool, minFree, writer, patient)
 		if !errors.Is(err, errBusy) {
 			return v, err
 		}
-		// Every fitting volume is locked for a moment (a mount being
+		// The volume to hand out is locked for a moment (a mount being
 		// recorded, a commit, another reservation): wait outside any
 		// transaction, holding no lock, and look again.
-		if time.Since(start) > reserveWait {
+		if !patient {
 			return catalog.Volume{}, fmt.Errorf("%w: pool %q, %d bytes free wanted; the volumes that fit stayed busy for %v", catalog.ErrNoVolume, pool, minFree, reserveWait)
 		}
 		select {
@@ -150,38 +151,42 @@ func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, 
 // other calls hold locked; such locks last one short transaction.
 const reserveWait = 2 * time.Second
 
-// errBusy: every volume that fits is locked by another transaction.
-var errBusy = errors.New("catalog: every fitting volume is busy")
+// errBusy: the volume to hand out is locked by another transaction.
+var errBusy = errors.New("catalog: the fitting volume is busy")
 
-// reserve is one attempt of ReserveVolume, in one transaction.
-func (e *Engine) reserve(ctx context.Context, pool string, minFree int64, writer string) (catalog.Volume, error) {
+// reserve is one attempt of ReserveVolume, in one transaction. patient
+// makes it report errBusy rather than pass over a volume that is only
+// locked for a moment: when every fitting volume is, or when the one the
+// writer already holds is.
+func (e *Engine) reserve(ctx context.Context, pool string, minFree int64, writer string, patient bool) (catalog.Volume, error) {
 	var v catalog.Volume
 	err := e.write(ctx, func(tx Tx) error {
-		pick := func(lock string) (string, error) {
-			var barcode string
-			err := tx.QueryRow(ctx, `SELECT barcode FROM volumes
+		pick := func(lock string) (barcode, holder string, err error) {
+			err = tx.QueryRow(ctx, `SELECT barcode, writer FROM volumes
 				WHERE pool = $1 AND state = 'active' AND (writer = '' OR writer = $2) AND capacity - bytes_used >= $3
 				ORDER BY CASE WHEN writer = $2 THEN 0 ELSE 1 END, bytes_used DESC, barcode
-				LIMIT 1`+lock, pool, writer, minFree).Scan(&barcode)
+				LIMIT 1`+lock, pool, writer, minFree).Scan(&barcode, &holder)
 			if e.b.IsNoRows(err) {
-				return "", nil
+				return "", "", nil
 			}
-			return barcode, err
+			return barcode, holder, err
 		}
-		barcode, err := pick(e.d.SkipLocked)
+		barcode, _, err := pick(e.d.SkipLocked)
 		if err != nil {
 			return err
 		}
-		if barcode == "" && e.d.SkipLocked != "" {
+		if patient && e.d.SkipLocked != "" {
 			// SKIP LOCKED also passes over a volume that fits but is
-			// locked for a moment. Waiting for it here, holding whatever
-			// this transaction locked, deadlocked reservations with each
+			// locked for a moment, and would hand out another one, or
+			// none. Waiting for it here, holding whatever this
+			// transaction locked, deadlocked reservations with each
 			// other; the caller waits instead.
-			if seen, err := pick(""); err != nil || seen != "" {
-				if err == nil {
-					err = errBusy
-				}
+			seen, holder, err := pick("")
+			if err != nil {
 				return err
+			}
+			if seen != barcode && (barcode == "" || holder == writer) {
+				return errBusy
 			}
 		}
 		if barcode == "" {
