@@ -35,7 +35,7 @@
 // CreateFiles and CommitCopies insert 128 rows per statement, with
 // statements prepared once per handle, and files get their ids from the
 // catalog, above every id ever handed out. VolumeCopies reads one joined
-// text value per chunk of 4096 copies: the per-row cost of the driver, not
-// SQLite, dominated listings. BenchmarkIngest and BenchmarkVolumeListing
+// text value per range of 4096 file sequences: the per-row cost of the
+// driver, not SQLite, dominated listings. BenchmarkIngest and BenchmarkVolumeListing
 // in package catalog measure both.
 package sqlite

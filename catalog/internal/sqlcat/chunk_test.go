@@ -15,21 +15,28 @@ import (
 func TestFinishChunk(t *testing.T) {
 	e := &Engine{fmts: formatCache{names: map[int64]string{1: "a", 2: "b"}}}
 	ctx := context.Background()
-	chunk := []catalog.Copy{{FileID: 30, FileSeq: 13}, {FileID: 10, FileSeq: 11}, {FileID: 20, FileSeq: 12}}
-	fmtIDs := []int64{2, 1, 1}
-	if err := e.finishChunk(ctx, nil, "V1", 10, 20, chunk, fmtIDs); err != nil {
+	chunk := []listed{{catalog.Copy{FileID: 30, FileSeq: 13}, 2}, {catalog.Copy{FileID: 10, FileSeq: 11}, 1}, {catalog.Copy{FileID: 20, FileSeq: 12}, 1}}
+	if err := e.finishChunk(ctx, nil, "V1", 10, 20, chunk); err != nil {
 		t.Fatal(err)
 	}
 	want := []catalog.Copy{{FileID: 10, FileSeq: 11, Format: "a"}, {FileID: 20, FileSeq: 12, Format: "a"}, {FileID: 30, FileSeq: 13, Format: "b"}}
-	if d := cmp.Diff(want, chunk); d != "" {
+	var got []catalog.Copy
+	for _, l := range chunk {
+		got = append(got, l.c)
+	}
+	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("chunk (-want +got):\n%s", d)
 	}
-	for name, c := range map[string][]catalog.Copy{
-		"twice":       {{FileSeq: 12}, {FileSeq: 11}, {FileSeq: 12}},
-		"before last": {{FileSeq: 12}, {FileSeq: 10}},
-		"after upto":  {{FileSeq: 12}, {FileSeq: 21}},
+	for name, seqs := range map[string][]int64{
+		"twice":       {12, 11, 12},
+		"before last": {12, 10},
+		"after upto":  {12, 21},
 	} {
-		if err := e.finishChunk(ctx, nil, "V1", 10, 20, c, make([]int64, len(c))); err == nil {
+		var c []listed
+		for _, s := range seqs {
+			c = append(c, listed{catalog.Copy{FileSeq: s}, 1})
+		}
+		if err := e.finishChunk(ctx, nil, "V1", 10, 20, c); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

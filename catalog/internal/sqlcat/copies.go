@@ -175,11 +175,9 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 			return
 		}
 		end := vol.LastFileSeq
-		chunk := make([]catalog.Copy, 0, listChunk)
-		var fmtIDs []int64
+		chunk := make([]listed, 0, listChunk)
 		add := func(fileID, copyNo, fileSeq, blockID, formatID, size int64) {
-			chunk = append(chunk, catalog.Copy{FileID: fileID, CopyNo: copyNo, Volume: barcode, FileSeq: fileSeq, BlockID: blockID, Size: size})
-			fmtIDs = append(fmtIDs, formatID)
+			chunk = append(chunk, listed{catalog.Copy{FileID: fileID, CopyNo: copyNo, Volume: barcode, FileSeq: fileSeq, BlockID: blockID, Size: size}, formatID})
 		}
 		for last := int64(0); ; {
 			if last >= end {
@@ -195,17 +193,17 @@ func (e *Engine) VolumeCopies(ctx context.Context, barcode string) iter.Seq2[cat
 			if upto < last { // past the largest int64
 				upto = math.MaxInt64
 			}
-			chunk, fmtIDs = chunk[:0], fmtIDs[:0]
+			chunk = chunk[:0]
 			err := e.b.VolumeChunk(ctx, barcode, last, upto, add)
 			if err == nil {
-				err = e.finishChunk(ctx, q, barcode, last, upto, chunk, fmtIDs)
+				err = e.finishChunk(ctx, q, barcode, last, upto, chunk)
 			}
 			if err != nil {
 				yield(catalog.Copy{}, err)
 				return
 			}
-			for _, c := range chunk {
-				if !yield(c, nil) {
+			for _, l := range chunk {
+				if !yield(l.c, nil) {
 					return
 				}
 			}
@@ -235,36 +233,32 @@ func (e *Engine) nextFileSeq(ctx context.Context, q Querier, barcode string, las
 	return next - 1, nil
 }
 
+// listed is a copy read by VolumeChunk, with its format still an id.
+type listed struct {
+	c        catalog.Copy
+	formatID int64
+}
+
 // finishChunk puts a chunk of a listing in tape order, checks it has no
 // copy twice and none outside (last, upto], and fills in the format names.
-func (e *Engine) finishChunk(ctx context.Context, q Querier, barcode string, last, upto int64, chunk []catalog.Copy, fmtIDs []int64) error {
-	bySeq := func(i, j int) int { return cmp.Compare(chunk[i].FileSeq, chunk[j].FileSeq) }
-	if !slices.IsSortedFunc(chunk, func(a, b catalog.Copy) int { return cmp.Compare(a.FileSeq, b.FileSeq) }) {
-		// Sort chunk and fmtIDs together through a permutation.
-		perm := make([]int, len(chunk))
-		for i := range perm {
-			perm[i] = i
-		}
-		slices.SortFunc(perm, bySeq)
-		c2, f2 := make([]catalog.Copy, len(chunk)), make([]int64, len(chunk))
-		for i, p := range perm {
-			c2[i], f2[i] = chunk[p], fmtIDs[p]
-		}
-		copy(chunk, c2)
-		copy(fmtIDs, f2)
+func (e *Engine) finishChunk(ctx context.Context, q Querier, barcode string, last, upto int64, chunk []listed) error {
+	bySeq := func(a, b listed) int { return cmp.Compare(a.c.FileSeq, b.c.FileSeq) }
+	if !slices.IsSortedFunc(chunk, bySeq) {
+		slices.SortFunc(chunk, bySeq)
 	}
 	for i := range chunk {
-		if chunk[i].FileSeq <= last || chunk[i].FileSeq > upto {
-			return fmt.Errorf("catalog: listing %s up to file %d: file %d came after file %d", barcode, upto, chunk[i].FileSeq, last)
+		c := &chunk[i].c
+		if c.FileSeq <= last || c.FileSeq > upto {
+			return fmt.Errorf("catalog: listing %s up to file %d: file %d came after file %d", barcode, upto, c.FileSeq, last)
 		}
-		last = chunk[i].FileSeq
+		last = c.FileSeq
 	}
 	for i := range chunk {
-		name, err := e.fmts.name(ctx, q, fmtIDs[i])
+		name, err := e.fmts.name(ctx, q, chunk[i].formatID)
 		if err != nil {
 			return err
 		}
-		chunk[i].Format = name
+		chunk[i].c.Format = name
 	}
 	return nil
 }

@@ -15,11 +15,12 @@ import (
 // as a commit would, SQLite's listing record included.
 //
 // Locks, on PostgreSQL: the volume, then any new format name, then the
-// files in id order, FOR UPDATE as Delete takes them, then the copy rows. Delete (and RemoveCopy)
-// of one of the files therefore either runs first, and the relocation
-// finds the file gone (ErrNotFound), or waits for it and then moves the
-// copy from its new place into the recycle log; a commit, which locks the
-// volume and then the files, cannot deadlock with it.
+// files in id order, FOR UPDATE as Delete takes them, then the copy rows.
+// Delete (and RemoveCopy) of one of the files therefore either runs
+// first, and the relocation finds the file gone (ErrNotFound), or waits
+// for it and then moves the copy from its new place into the recycle log;
+// a commit, which locks the volume and then the files, cannot deadlock
+// with it.
 func (e *Engine) RelocateCopies(ctx context.Context, barcode string, copies []catalog.Copy, bytesUsed, lastFileSeq int64) error {
 	batch, err := copyBatch(barcode, copies, bytesUsed, lastFileSeq)
 	if err != nil {

@@ -135,10 +135,8 @@ func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, 
 		}
 		// The volume to hand out is locked for a moment (a mount being
 		// recorded, a commit, another reservation): wait outside any
-		// transaction, holding no lock, and look again.
-		if !patient {
-			return catalog.Volume{}, fmt.Errorf("%w: pool %q, %d bytes free wanted; the volumes that fit stayed busy for %v", catalog.ErrNoVolume, pool, minFree, reserveWait)
-		}
+		// transaction, holding no lock, and look again. Once reserveWait
+		// has passed, the attempt is impatient and never busy.
 		select {
 		case <-ctx.Done():
 			return catalog.Volume{}, ctx.Err()
