@@ -34,14 +34,33 @@ type sgIOHdr struct {
 	info           uint32
 }
 
+// sgReqInfo mirrors struct sg_req_info (sg_req_info_t), one entry of the
+// SG_GET_REQUEST_TABLE answer: 24 bytes on 64-bit Linux.
+type sgReqInfo struct {
+	reqState  int8 // 0: unused, 1: written (running), 2: done, not yet read
+	orphan    int8 // from an interrupted SG_IO
+	sgIOOwned int8
+	problem   int8
+	packID    int32
+	usrPtr    unsafe.Pointer
+	duration  uint32
+	unused    int32
+}
+
 const (
-	ioctlSGIO          = 0x2285
-	ioctlSGGetVersion  = 0x2282
-	minSGVersion       = 30000 // interface version 3
-	sgDxferNone        = -1
-	sgDxferToDev       = -2
-	sgDxferFromDev     = -3
-	driverByteMask     = 0x0F
-	driverSense        = 0x08 // sense data present: not a failure
-	maxTimeoutMillisec = 1<<32 - 2
+	ioctlSGGetVersion      = 0x2282
+	ioctlSGSetForcePackID  = 0x227b
+	ioctlSGGetSGTablesize  = 0x227f
+	ioctlSGSetReservedSize = 0x2275
+	ioctlSGGetReservedSize = 0x2272
+	ioctlSGGetRequestTable = 0x2286
+	ioctlBlkSectGet        = 0x1267 // on an sg node: the queue's max_sectors, in bytes
+	sgMaxQueue             = 16     // entries SG_GET_REQUEST_TABLE fills
+	minSGVersion           = 30000  // interface version 3
+	sgDxferNone            = -1
+	sgDxferToDev           = -2
+	sgDxferFromDev         = -3
+	driverByteMask         = 0x0F
+	driverSense            = 0x08 // sense data present: not a failure
+	maxTimeoutMillisec     = 1<<32 - 2
 )

@@ -50,3 +50,14 @@ func TestHdrLayout(t *testing.T) {
 		t.Errorf("sg_io_hdr layout (-kernel +Go):\n%s", d)
 	}
 }
+
+// TestReqInfoLayout checks sgReqInfo against struct sg_req_info on 64-bit
+// Linux: four chars, pack_id at 4, usr_ptr at 8, duration at 16, 24 bytes.
+func TestReqInfoLayout(t *testing.T) {
+	var r sgReqInfo
+	got := []uintptr{unsafe.Offsetof(r.reqState), unsafe.Offsetof(r.problem), unsafe.Offsetof(r.packID),
+		unsafe.Offsetof(r.usrPtr), unsafe.Offsetof(r.duration), unsafe.Offsetof(r.unused), unsafe.Sizeof(r)}
+	if d := cmp.Diff([]uintptr{0, 3, 4, 8, 16, 20, 24}, got); d != "" {
+		t.Errorf("sg_req_info layout (-kernel +Go):\n%s", d)
+	}
+}

@@ -114,7 +114,7 @@ func TestOpenNotSG(t *testing.T) {
 }
 
 func TestDoClosed(t *testing.T) {
-	d := &Device{path: "test", fd: -1, closed: true}
+	d := &Device{path: "test", closed: true}
 	if _, err := d.Do(context.Background(), &scsi.Command{CDB: scsi.TestUnitReady()}); !errors.Is(err, ErrClosed) {
 		t.Errorf("err = %v", err)
 	}

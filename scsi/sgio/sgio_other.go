@@ -23,3 +23,6 @@ func (d *Device) Close() error { return ErrClosed }
 func (d *Device) Do(ctx context.Context, cmd *scsi.Command) (scsi.Result, error) {
 	return scsi.Result{}, fmt.Errorf("sgio: SG_IO needs Linux: %w", errors.ErrUnsupported)
 }
+
+// sgFile stands for the sg driver's interface, which only Linux has.
+type sgFile interface{ close() error }
