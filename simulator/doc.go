@@ -20,6 +20,18 @@
 // charged to the drive's next operation); a move out of a loaded drive
 // unloads it first.
 //
+// # SCSI targets
+//
+// Library.DriveTarget and Library.ChangerTarget answer SSC and SMC commands
+// in process (scsi.Transport), so tape/ssc, changer/smc and tapectl's
+// sim-sg: devices run their whole SCSI stack without hardware. Like a Linux
+// host adapter, the targets take at most Options.HostMaxTransfer bytes of
+// data in one command (default 512 KiB, DefaultHostMaxTransfer) and fail a
+// longer one with EINVAL before it reaches the drive; DriveTarget reports
+// the limit as scsi.TransferLimiter, as scsi/sgio reports the kernel's, so
+// a driver that sizes a buffer by the drive's 8 MiB instead of the host's
+// limit fails here as it would on a real host.
+//
 // # Time
 //
 // Every mechanical action and every byte moved is charged to a

@@ -29,7 +29,18 @@ type Options struct {
 	// Logger receives one line per mechanical action at debug level. Nil
 	// discards.
 	Logger *slog.Logger
+	// HostMaxTransfer is the most data one SCSI command may move through
+	// the library's SCSI targets (DriveTarget, ChangerTarget), as a host
+	// adapter limits it: a longer command fails as Linux fails it, with
+	// EINVAL and nothing sent. 0 means DefaultHostMaxTransfer; negative
+	// means no limit.
+	HostMaxTransfer int
 }
+
+// DefaultHostMaxTransfer is the simulated host adapter's transfer limit:
+// 128 scatter-gather segments of 4 KiB pages, the limit of many HBAs and of
+// mhvtl, and far below the 8 MiB blocks LTO drives accept.
+const DefaultHostMaxTransfer = 512 << 10
 
 // Epoch is where a default mock clock starts.
 var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -44,8 +55,10 @@ type Library struct {
 	mock   *clock.Mock
 	scale  float64
 	logger *slog.Logger
-	dir    string   // "" for a library in memory
-	lock   *os.File // held while a directory is open
+	// hostMax is the SCSI targets' transfer limit; 0: none.
+	hostMax int
+	dir     string   // "" for a library in memory
+	lock    *os.File // held while a directory is open
 
 	robot sync.Mutex // one move at a time
 
@@ -87,11 +100,17 @@ func newLibrary(cfg *Config, opts *Options) (*Library, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	l := &Library{cfg: cfg, byAddr: map[changer.Address]*element{}, carts: map[string]*cartridge{}, scale: 1}
+	l := &Library{cfg: cfg, byAddr: map[changer.Address]*element{}, carts: map[string]*cartridge{}, scale: 1, hostMax: DefaultHostMaxTransfer}
 	if opts != nil {
 		l.clk, l.logger = opts.Clock, opts.Logger
 		if opts.Scale > 0 {
 			l.scale = opts.Scale
+		}
+		switch {
+		case opts.HostMaxTransfer > 0:
+			l.hostMax = opts.HostMaxTransfer
+		case opts.HostMaxTransfer < 0:
+			l.hostMax = 0
 		}
 	}
 	if l.clk == nil {

@@ -56,6 +56,9 @@ func (t *ChangerTarget) Do(ctx context.Context, cmd *scsi.Command) (scsi.Result,
 	if err := ctx.Err(); err != nil {
 		return scsi.Result{}, err
 	}
+	if err := hostRefuses(cmd, t.l.hostMax); err != nil {
+		return scsi.Result{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(cmd.CDB) < 6 {

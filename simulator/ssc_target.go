@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/tapekit/tapekit/scsi"
 	"github.com/tapekit/tapekit/tape"
@@ -32,7 +33,27 @@ type DriveTarget struct {
 	rao     []scsi.UDS // the last recommended access order generated
 }
 
-var _ scsi.Transport = (*DriveTarget)(nil)
+var (
+	_ scsi.Transport       = (*DriveTarget)(nil)
+	_ scsi.TransferLimiter = (*DriveTarget)(nil)
+)
+
+// MaxTransfer returns the simulated host adapter's limit
+// (Options.HostMaxTransfer), as the Linux transport reports the kernel's.
+func (t *DriveTarget) MaxTransfer() int { return t.d.s.lib.hostMax }
+
+// hostRefuses returns the error a Linux host gives a command whose data is
+// longer than its limit: EINVAL from SG_IO, the command never sent.
+func hostRefuses(cmd *scsi.Command, limit int) error {
+	if limit > 0 && len(cmd.Data) > limit {
+		op := byte(0)
+		if len(cmd.CDB) > 0 {
+			op = cmd.CDB[0]
+		}
+		return fmt.Errorf("simulator: host adapter: opcode %#02x with %d data bytes, above its %d-byte limit: %w", op, len(cmd.Data), limit, syscall.EINVAL)
+	}
+	return nil
+}
 
 // DriveTarget returns a SCSI target for drive i (0-based). Drives power on
 // with the library (and again after PowerLoss): the first SCSI command
@@ -111,6 +132,9 @@ func (s senseData) bytes() []byte {
 // Do implements scsi.Transport.
 func (t *DriveTarget) Do(ctx context.Context, cmd *scsi.Command) (scsi.Result, error) {
 	if err := ctx.Err(); err != nil {
+		return scsi.Result{}, err
+	}
+	if err := hostRefuses(cmd, t.MaxTransfer()); err != nil {
 		return scsi.Result{}, err
 	}
 	if len(cmd.CDB) < 6 {

@@ -117,3 +117,36 @@ func MayHaveWritten(err error) bool {
 	}
 	return true
 }
+
+// HostLimitError is a block that does not fit the host adapter's transfer
+// limit: it is longer than one command through this host can carry, though
+// the drive itself would take it. A write of such a block is refused before
+// anything is sent (it matches ErrIllegalRequest: nothing was written); a
+// read of one gets the first Limit bytes and the drive moves past the block
+// (it matches ErrBlockTooLong). Such a tape is read on a host whose adapter
+// takes blocks of Length bytes, or written again with smaller blocks.
+type HostLimitError struct {
+	// Length is the block's length in bytes: for a read, what the drive
+	// reported (the buffer plus the bytes that did not fit).
+	Length int64
+	// Limit is the most bytes the host transfers in one command.
+	Limit int
+	// Write tells a refused write from a read.
+	Write bool
+}
+
+func (e *HostLimitError) Error() string {
+	if e.Write {
+		return fmt.Sprintf("tape: a block of %d bytes is longer than the %d bytes the host adapter transfers in one command: write smaller blocks", e.Length, e.Limit)
+	}
+	return fmt.Sprintf("tape: a block of %d bytes is longer than the %d bytes the host adapter transfers in one command: it cannot be read on this host", e.Length, e.Limit)
+}
+
+// Is makes a refused write match ErrIllegalRequest and a read
+// ErrBlockTooLong.
+func (e *HostLimitError) Is(target error) bool {
+	if e.Write {
+		return target == ErrIllegalRequest
+	}
+	return target == ErrBlockTooLong
+}

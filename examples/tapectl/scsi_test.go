@@ -73,7 +73,8 @@ func TestSCSIDriveCommands(t *testing.T) {
 	want := statusJSON{
 		Drive: 1, Vendor: "IBM", Product: "ULT3580-TD9", Serial: "10WT000101", Revision: "SIM1",
 		Loaded: true, BOT: true, MediaType: "LTO-9", DensityCode: 0x60, Barcode: "TK0002L9",
-		MaxBlockSize: 8 << 20,
+		// The drive takes 8 MiB, the simulated host adapter 512 KiB.
+		MaxBlockSize: simulator.DefaultHostMaxTransfer,
 	}
 	if diff := cmp.Diff(want, st, cmpIgnoreCapacity); diff != "" {
 		t.Errorf("status -json through SSC (-want +got):\n%s", diff)

@@ -124,9 +124,13 @@ func writeStatusText(w io.Writer, drive int, st tape.Status, full bool, barcode 
 			line("Capacity", "%s, %s remaining (%d of %d bytes)", bytesText(st.Capacity), bytesText(st.Remaining), st.Remaining, st.Capacity)
 		}
 	}
-	if st.BlockSize == 0 {
+	switch {
+	case st.BlockSize == 0 && st.MaxBlockSize > 0:
+		// The smaller of the drive's and the host adapter's limit.
 		line("Block size", "variable, up to %d bytes", st.MaxBlockSize)
-	} else {
+	case st.BlockSize == 0:
+		line("Block size", "variable (the drive does not say its limit)")
+	default:
 		line("Block size", "fixed, %d bytes", st.BlockSize)
 	}
 	if st.CleaningNeeded {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tapekit/tapekit/tape"
 )
 
 func TestStatusText(t *testing.T) {
@@ -64,5 +65,18 @@ func TestStatusJSON(t *testing.T) {
 		if diff := cmp.Diff(wantv, got); diff != "" {
 			t.Errorf("tapectl %s (-want +got):\n%s", strings.Join(args, " "), diff)
 		}
+	}
+}
+
+// TestStatusTextUnknownLimit: a drive that does not report its block limit
+// (an empty real drive may refuse READ BLOCK LIMITS) is not shown as
+// taking blocks "up to 0 bytes".
+func TestStatusTextUnknownLimit(t *testing.T) {
+	var b strings.Builder
+	if err := writeStatusText(&b, 0, tape.Status{Vendor: "IBM", Product: "ULT3580-TD8"}, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); !strings.Contains(got, "Block size:     variable (the drive does not say its limit)\n") || strings.Contains(got, "up to 0") {
+		t.Errorf("status text:\n%s", got)
 	}
 }

@@ -56,6 +56,10 @@ type Drive struct {
 	sleep                  func(context.Context, time.Duration) error
 	log                    *slog.Logger
 
+	// hostMax is the transport's transfer limit (scsi.TransferLimiter);
+	// 0: none known.
+	hostMax int
+
 	closed bool
 	// pos is the position the driver knows without asking the drive, valid
 	// when posKnown (partition and block) and fileKnown (file).
@@ -69,10 +73,14 @@ type Drive struct {
 }
 
 // New returns a Drive sending its commands through t. Close closes t when
-// it implements io.Closer.
+// it implements io.Closer. When t is a scsi.TransferLimiter (scsi/sgio's
+// Device is), blocks are limited to what its host transfers in one command:
+// Status.MaxBlockSize is the smaller of the drive's and the host's limit,
+// Write refuses a longer block and Read never asks for more.
 func New(t scsi.Transport, o *Options) *Drive {
 	d := &Drive{t: t, short: DefaultShortTimeout, io: DefaultIOTimeout, long: DefaultLongTimeout,
-		retries: DefaultRetries, delay: DefaultRetryDelay, sleep: sleepTimer, log: slog.New(slog.DiscardHandler)}
+		retries: DefaultRetries, delay: DefaultRetryDelay, sleep: sleepTimer, log: slog.New(slog.DiscardHandler),
+		hostMax: scsi.MaxTransfer(t)}
 	if o != nil {
 		set := func(dst *time.Duration, v time.Duration) {
 			if v > 0 {

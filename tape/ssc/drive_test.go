@@ -363,10 +363,13 @@ func TestStatus(t *testing.T) {
 			00 00 80 00 08 00 00 00 00 00 0f 42 40
 			00 01 80 00 08 00 00 00 00 01 11 70 00
 			08 06 01 00 08 41 42 43 31 32 33 4c 39`},
-		// Second call: INQUIRY is cached; no cartridge.
+		// Second call: INQUIRY is cached; no cartridge. The block limits
+		// are still asked for.
 		step{cdb: cdbTUR, status: scsi.StatusCheckCondition, sense: senseNoMedium},
-		// A cleaning cartridge.
+		step{cdb: "05 00 00 00 00 00", data: "00 80 00 00 00 01"},
+		// A cleaning cartridge, and a drive that won't tell its limits.
 		step{cdb: cdbTUR, status: scsi.StatusCheckCondition, sense: senseCleaning},
+		step{cdb: "05 00 00 00 00 00", status: scsi.StatusCheckCondition, sense: senseCleaning},
 	)
 	d, _ := newDrive(s)
 	st, err := d.Status(ctx)
@@ -380,11 +383,11 @@ func TestStatus(t *testing.T) {
 		t.Errorf("status (-want +got):\n%s", d)
 	}
 	st, err = d.Status(ctx)
-	if err != nil || st.Loaded || st.Vendor != "IBM" {
+	if err != nil || st.Loaded || st.Vendor != "IBM" || st.MaxBlockSize != 8<<20 {
 		t.Errorf("empty drive: %+v, %v", st, err)
 	}
 	st, err = d.Status(ctx)
-	if err != nil || !st.Loaded || !st.Cleaning {
+	if err != nil || !st.Loaded || !st.Cleaning || st.MaxBlockSize != 0 {
 		t.Errorf("cleaning cartridge: %+v, %v", st, err)
 	}
 	s.done()

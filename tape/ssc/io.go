@@ -13,8 +13,16 @@ import (
 // clear so the drive reports a block of another length with ILI and the
 // residue: shorter blocks return their length, longer ones
 // tape.ErrBlockTooLong with the bytes lost.
+//
+// A buffer longer than the host adapter transfers in one command is used
+// up to that limit; a block longer than the limit then gives an error
+// wrapping a *tape.HostLimitError (and ErrBlockTooLong) with the block's
+// length.
 func (d *Drive) Read(ctx context.Context, p []byte) (int, error) {
 	const op = "read"
+	if d.hostMax > 0 && len(p) > d.hostMax {
+		p = p[:d.hostMax]
+	}
 	cdb, err := scsi.Read6(len(p), false, false)
 	if err != nil || len(p) == 0 {
 		return 0, &tape.Error{Op: op, Err: fmt.Errorf("%w: read buffer of %d bytes", tape.ErrIllegalRequest, len(p))}
@@ -46,6 +54,10 @@ func (d *Drive) Read(ctx context.Context, p []byte) (int, error) {
 		if r >= 0 {
 			return len(p) - int(min(r, int64(len(p)))), nil
 		}
+		if d.hostMax > 0 && len(p) == d.hostMax {
+			// No larger buffer would do on this host.
+			return len(p), &tape.Error{Op: op, Residue: -r, Err: wrap(&tape.HostLimitError{Length: int64(len(p)) - r, Limit: d.hostMax}, err)}
+		}
 		return len(p), &tape.Error{Op: op, Residue: -r, Err: wrap(tape.ErrBlockTooLong, err)}
 	case sen == tape.ErrEndOfData:
 		d.atEOD = true
@@ -71,6 +83,9 @@ func (d *Drive) Write(ctx context.Context, p []byte) error {
 	cdb, err := scsi.Write6(len(p), false)
 	if err != nil || len(p) == 0 {
 		return &tape.Error{Op: op, Err: fmt.Errorf("%w: block of %d bytes", tape.ErrIllegalRequest, len(p))}
+	}
+	if d.hostMax > 0 && len(p) > d.hostMax {
+		return &tape.Error{Op: op, Err: &tape.HostLimitError{Length: int64(len(p)), Limit: d.hostMax, Write: true}}
 	}
 	_, err = d.do(ctx, op, &scsi.Command{CDB: cdb, Direction: scsi.DirOut, Data: p, Timeout: d.io})
 	return d.wrote(ctx, op, 1, 0, err)

@@ -81,9 +81,11 @@ func (d *Drive) Status(ctx context.Context) (tape.Status, error) {
 		}
 		switch sentinel(&se.Sense) {
 		case tape.ErrNoMedium, tape.ErrNotReady:
+			st.MaxBlockSize, _ = d.maxBlock(ctx)
 			return st, nil
 		case tape.ErrCleaningCartridge:
 			st.Loaded, st.Cleaning = true, true
+			st.MaxBlockSize, _ = d.maxBlock(ctx)
 			return st, nil
 		default:
 			return st, fail(op, err)
@@ -118,18 +120,37 @@ func (d *Drive) Status(ctx context.Context) (tape.Status, error) {
 		st.MediaType = MediaType(st.DensityCode)
 	}
 
-	lbuf := make([]byte, 6)
-	if _, err := d.do(ctx, op, &scsi.Command{CDB: scsi.ReadBlockLimits(), Direction: scsi.DirIn, Data: lbuf, Timeout: d.short}); err != nil {
-		return st, fail(op, err)
+	if st.MaxBlockSize, err = d.maxBlock(ctx); err != nil {
+		return st, err
 	}
-	bl, err := scsi.ParseBlockLimits(lbuf)
-	if err != nil {
-		return st, &tape.Error{Op: op, Err: err}
-	}
-	st.MaxBlockSize = int(bl.MaxLength)
 
 	d.readMAM(ctx, &st, byte(p.Partition))
 	return st, nil
+}
+
+// maxBlock returns the largest block this drive reads and writes through
+// this host: the smaller of the drive's READ BLOCK LIMITS and the host
+// adapter's transfer limit, so that no block is written that could not be
+// read back here. Without a medium a drive may refuse READ BLOCK LIMITS;
+// the host's limit alone is then returned with the error.
+func (d *Drive) maxBlock(ctx context.Context) (int, error) {
+	const op = "status"
+	lbuf := make([]byte, 6)
+	if _, err := d.do(ctx, op, &scsi.Command{CDB: scsi.ReadBlockLimits(), Direction: scsi.DirIn, Data: lbuf, Timeout: d.short}); err != nil {
+		return d.hostMax, fail(op, err)
+	}
+	bl, err := scsi.ParseBlockLimits(lbuf)
+	if err != nil {
+		return d.hostMax, &tape.Error{Op: op, Err: err}
+	}
+	switch m := int(bl.MaxLength); {
+	case m == 0:
+		return d.hostMax, nil
+	case d.hostMax > 0:
+		return min(m, d.hostMax), nil
+	default:
+		return m, nil
+	}
 }
 
 // readMAM fills capacity and barcode from the cartridge memory. MAM is
