@@ -5,7 +5,7 @@ import "errors"
 // Errors of the simulator itself. Drive and changer operations return the
 // sentinels of packages tape and changer.
 var (
-	// ErrConfig: the library configuration is invalid.
+	// ErrConfig: the library configuration, or its Options, are invalid.
 	ErrConfig = errors.New("simulator: invalid configuration")
 	// ErrCorruptState: the state directory cannot be read back; nothing was
 	// changed in it.

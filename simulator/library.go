@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,11 +25,24 @@ type Options struct {
 	// other clock it waits, Scale times faster than library time.
 	Clock clock.Clock
 	// Scale speeds up a real clock: with 60, a 17 s load takes 283 ms of wall
-	// time. 0 means 1.
+	// time. 0 means 1; below 1 slows it down. NaN, infinite and negative
+	// values are refused (ErrConfig). A wait longer than time.Duration can
+	// hold (292 years of wall time) waits that long.
 	Scale float64
 	// Logger receives one line per mechanical action at debug level. Nil
 	// discards.
 	Logger *slog.Logger
+}
+
+// validate refuses options that cannot be honoured.
+func (o *Options) validate() error {
+	if o == nil {
+		return nil
+	}
+	if s := o.Scale; math.IsNaN(s) || math.IsInf(s, 0) || s < 0 {
+		return fmt.Errorf("%w: Options.Scale %v: want 0 (meaning 1) or a positive, finite speed-up", ErrConfig, s)
+	}
+	return nil
 }
 
 // Epoch is where a default mock clock starts.
@@ -69,6 +83,9 @@ type element struct {
 
 // New creates a library in memory. A nil cfg means DefaultConfig.
 func New(cfg *Config, opts *Options) (*Library, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
@@ -200,7 +217,7 @@ func (l *Library) wait(ctx context.Context, d time.Duration) error {
 		l.mock.Add(d)
 		return ctx.Err()
 	}
-	t := l.clk.Timer(time.Duration(float64(d) / l.scale))
+	t := l.clk.Timer(scaleDuration(d, l.scale))
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -208,6 +225,17 @@ func (l *Library) wait(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// scaleDuration is d of library time in wall time at scale. A conversion
+// that overflows would give a negative duration, which waits not at all:
+// the longest duration waits instead.
+func scaleDuration(d time.Duration, scale float64) time.Duration {
+	w := float64(d) / scale
+	if w >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(w)
 }
 
 // CartridgeInfo describes a cartridge and where it is.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/benbjohnson/clock"
 
 	"github.com/tapekit/tapekit/changer"
 	"github.com/tapekit/tapekit/simulator"
@@ -420,5 +423,34 @@ func TestFaults(t *testing.T) {
 	}
 	if _, err := d1.Read(ctx, buf); err == nil {
 		t.Fatal("read from a drive holding a cleaning cartridge succeeded")
+	}
+}
+
+// TestScale: Options.Scale that is no speed-up (NaN, infinite, negative)
+// is refused, and one so small that a wait overflows time.Duration waits
+// (practically) for ever instead of not at all.
+func TestScale(t *testing.T) {
+	for _, s := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1} {
+		if _, err := simulator.New(nil, &simulator.Options{Scale: s}); !errors.Is(err, simulator.ErrConfig) {
+			t.Errorf("New with Scale %v: %v, want ErrConfig", s, err)
+		}
+		dir := filepath.Join(t.TempDir(), "lib")
+		if _, err := simulator.Open(dir, nil, &simulator.Options{Scale: s}); !errors.Is(err, simulator.ErrConfig) {
+			t.Errorf("Open with Scale %v: %v, want ErrConfig", s, err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Open with Scale %v made its directory: %v", s, err)
+		}
+	}
+	l, err := simulator.New(nil, &simulator.Options{Clock: clock.New(), Scale: 1e-12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	// 27 s of library time: nearly a million years of wall time.
+	if err := l.Changer().Reinventory(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("reinventory at a speed of 1e-12: %v, want it still waiting at the deadline", err)
 	}
 }

@@ -76,6 +76,9 @@ func jsonMarshal(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ")
 // power loss: every cartridge keeps what was synchronised, and drives need a
 // Load.
 func Open(dir string, cfg *Config, opts *Options) (*Library, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
