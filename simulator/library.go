@@ -288,6 +288,10 @@ func (l *Library) Close() error {
 		return nil
 	}
 	var first error
+	// synced: every cartridge's index records all its data file holds, so
+	// the library may be recorded as closed cleanly. Otherwise the next
+	// Open recovers as after a power loss, as if the process had died.
+	synced := true
 	for _, d := range l.drives {
 		// Pay the time drives still owe (a pending load, streaming below
 		// the settle step), so a directory library's clock is right next
@@ -296,8 +300,11 @@ func (l *Library) Close() error {
 			first = err
 		}
 		if c := d.cart(); c != nil && d.threaded {
-			if err := l.syncCartridge(c); err != nil && first == nil {
-				first = err
+			if err := l.syncCartridge(c); err != nil {
+				synced = false
+				if first == nil {
+					first = err
+				}
 			}
 		}
 	}
@@ -305,7 +312,7 @@ func (l *Library) Close() error {
 		d.snapshot()
 	}
 	if l.dir != "" {
-		if err := l.saveLocked(false); err != nil && first == nil {
+		if err := l.saveLocked(!synced); err != nil && first == nil {
 			first = err
 		}
 	}
