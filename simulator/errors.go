@@ -22,6 +22,13 @@ var (
 	ErrNoDrive = errors.New("simulator: no such drive")
 	// ErrClosed: the library was closed.
 	ErrClosed = errors.New("simulator: library closed")
+	// ErrPowerLoss: the drive lost power with its cartridge loaded, by
+	// Library.PowerLoss or because the last process to have a directory
+	// library open died without Close, and it has not loaded a cartridge
+	// since. The cartridge kept what was synchronised; it is still in the
+	// drive and needs a Load. Drive operations return it wrapped with
+	// tape.ErrNotReady.
+	ErrPowerLoss = errors.New("simulator: the drive lost power")
 )
 
 // CorruptStateError is a state directory that Open refused: it names the

@@ -125,8 +125,8 @@ func TestPowerLoss(t *testing.T) {
 			if err := l.PowerLoss(); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := d.Read(ctx, make([]byte, 10)); !errors.Is(err, tape.ErrNotReady) {
-				t.Fatalf("read after power loss: %v, want ErrNotReady", err)
+			if _, err := d.Read(ctx, make([]byte, 10)); !errors.Is(err, tape.ErrNotReady) || !errors.Is(err, simulator.ErrPowerLoss) {
+				t.Fatalf("read after power loss: %v, want ErrNotReady and ErrPowerLoss", err)
 			}
 			if err := d.Load(ctx); err != nil {
 				t.Fatal(err)
@@ -207,8 +207,20 @@ func TestDirectoryCrashRecovery(t *testing.T) {
 	}
 	defer l2.Close()
 	d2, _ := l2.Drive(0)
-	if _, err := d2.Position(ctx); !errors.Is(err, tape.ErrNotReady) {
-		t.Fatalf("drive after a crash: %v, want ErrNotReady", err)
+	if _, err := d2.Position(ctx); !errors.Is(err, tape.ErrNotReady) || !errors.Is(err, simulator.ErrPowerLoss) {
+		t.Fatalf("drive after a crash: %v, want ErrNotReady and ErrPowerLoss", err)
+	}
+	// The drive still says why after a clean restart.
+	if err := l2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if l2, err = simulator.Open(crashed, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	d2, _ = l2.Drive(0)
+	if _, err := d2.Position(ctx); !errors.Is(err, simulator.ErrPowerLoss) {
+		t.Fatalf("drive after a crash and a restart: %v, want ErrPowerLoss", err)
 	}
 	if err := d2.Load(ctx); err != nil {
 		t.Fatal(err)
@@ -228,6 +240,13 @@ func TestDirectoryCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	} else if fi.Size() != int64(len("synced")) {
 		t.Fatalf("the data file holds %d bytes after recovery, want the %d synchronised", fi.Size(), len("synced"))
+	}
+	// An unload after the load is an eject like any other.
+	if err := d2.Unload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d2.Position(ctx); !errors.Is(err, tape.ErrNotReady) || errors.Is(err, simulator.ErrPowerLoss) {
+		t.Fatalf("drive after an unload: %v, want ErrNotReady and no ErrPowerLoss", err)
 	}
 	inv, _ := l2.Changer().Inventory(ctx)
 	if e, _ := inv.Element(l2.DriveAddress(0)); !e.Full || e.Barcode != "SCR001L9" {

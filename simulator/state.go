@@ -65,6 +65,9 @@ type driveFile struct {
 	CleaningNeeded bool                `json:"cleaning_needed,omitempty"`
 	Alerts         tape.TapeAlertFlags `json:"alerts,omitempty"`
 	Stats          DriveStats          `json:"stats"`
+	// PowerLost is the barcode of the cartridge the drive held loaded when
+	// it lost power, until it loads one again.
+	PowerLost string `json:"power_lost,omitempty"`
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
@@ -225,12 +228,13 @@ func (l *Library) restore(st *stateFile) ([]fileCut, error) {
 	for i, df := range st.Drives {
 		d := l.drives[i]
 		d.failed, d.cleaningNeeded, d.alerts, d.stats = df.Failed, df.CleaningNeeded, df.Alerts, df.Stats
+		d.powerLost = df.PowerLost
 		c := d.cart()
 		switch {
 		case c == nil || !df.Threaded:
 		case st.Running:
-			// The process died: the drive lost power with c loaded, and
-			// needs a Load.
+			// The process died: the drive lost power with c loaded.
+			d.powerLost = c.barcode
 		case df.Pos < 0 || df.Pos > c.content.objects():
 			return nil, &CorruptStateError{
 				Path: path,
@@ -297,7 +301,7 @@ func (l *Library) saveLocked(running bool) error {
 // snapshot copies a drive's state into what library.json records of it;
 // the caller holds the drive's operation lock and l.mu.
 func (d *driveState) snapshot() {
-	d.file = driveFile{Threaded: d.threaded, Pos: d.pos, Failed: d.failed, CleaningNeeded: d.cleaningNeeded, Alerts: d.alerts, Stats: d.stats}
+	d.file = driveFile{Threaded: d.threaded, Pos: d.pos, Failed: d.failed, CleaningNeeded: d.cleaningNeeded, Alerts: d.alerts, Stats: d.stats, PowerLost: d.powerLost}
 }
 
 // persist records a drive's state change in a directory library; the

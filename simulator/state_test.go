@@ -492,7 +492,7 @@ func TestCloseFailingToSync(t *testing.T) {
 	}
 	defer l.Close()
 	d, _ = l.Drive(0)
-	if _, err := d.Position(ctx); !errors.Is(err, tape.ErrNotReady) {
-		t.Fatalf("drive after a failed Close: %v, want ErrNotReady, as after a power loss", err)
+	if _, err := d.Position(ctx); !errors.Is(err, tape.ErrNotReady) || !errors.Is(err, simulator.ErrPowerLoss) {
+		t.Fatalf("drive after a failed Close: %v, want ErrNotReady and ErrPowerLoss", err)
 	}
 }
