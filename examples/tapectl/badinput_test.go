@@ -62,6 +62,12 @@ func TestBadInput(t *testing.T) {
 		{name: "write to cleaning cartridge", setup: [][]string{{"load", "20", "0"}}, args: []string{"write", "0"}, stdin: "data", code: 1,
 			msg: "drive 0 is not ready"},
 		{name: "negative speed", args: []string{"-sim-speed", "-2", "inventory"}, code: 2, msg: "-sim-speed"},
+		{name: "speed NaN", args: []string{"-sim-speed", "NaN", "inventory"}, code: 2, msg: "-sim-speed NaN: want 0"},
+		{name: "speed infinite", args: []string{"-sim-speed", "Inf", "inventory"}, code: 2, msg: "-sim-speed +Inf: want 0"},
+		{name: "speed minus infinite", args: []string{"-sim-speed", "-Inf", "inventory"}, code: 2, msg: "-sim-speed -Inf: want 0"},
+		// A speed this small overflowed the scaled waits, which then took
+		// no time at all.
+		{name: "speed too small", args: []string{"-sim-speed", "1e-10", "inventory"}, code: 2, msg: "-sim-speed 1e-10: want 0 (virtual time) or a speed-up of at least 0.001"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
