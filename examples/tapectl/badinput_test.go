@@ -68,6 +68,10 @@ func TestBadInput(t *testing.T) {
 		// A speed this small overflowed the scaled waits, which then took
 		// no time at all.
 		{name: "speed too small", args: []string{"-sim-speed", "1e-10", "inventory"}, code: 2, msg: "-sim-speed 1e-10: want 0 (virtual time) or a speed-up of at least 0.001"},
+		{name: "label with an empty barcode", setup: [][]string{{"load", "1", "0"}}, args: []string{"label", "0", ""}, code: 2,
+			msg: "the barcode is empty"},
+		{name: "label with another barcode", setup: [][]string{{"load", "1", "0"}}, args: []string{"label", "0", "TK 2"}, code: 1,
+			msg: `drive 0 holds TK0001L9, not "TK 2": check the cartridge, or use -force to label it "TK 2" anyway`},
 		{name: "scan past the last file of an empty tape", setup: [][]string{{"load", "1", "0"}, {"label", "0", "TK0001L9"}}, args: []string{"scan", "-from", "2", "0"}, code: 1,
 			msg: "there is no file 2 on TK0001L9: it holds no archived files (tapectl archive 0 FILE adds one)"},
 		{name: "scan past the last file", setup: [][]string{{"load", "1", "0"}, {"label", "0", "TK0001L9"}, {"archive", "0", "doc.go"}}, args: []string{"scan", "-from", "2", "0"}, code: 1,
