@@ -26,6 +26,7 @@ func TestBadInput(t *testing.T) {
 		stdin string
 		code  int
 		msg   string // a substring of standard error
+		not   string // what standard error must not say
 	}{
 		{name: "no library", args: []string{"inventory"}, code: 2, msg: "use -sim DIR"},
 		{name: "slot not a number", args: []string{"load", "x", "0"}, code: 2, msg: `slot "x" is not a number`},
@@ -78,6 +79,10 @@ func TestBadInput(t *testing.T) {
 			msg: "there is no file 2 on TK0001L9: it holds 1 archived file"},
 		{name: "scan -json past the last file", setup: [][]string{{"load", "1", "0"}, {"label", "0", "TK0001L9"}, {"archive", "0", "doc.go", "main.go"}}, args: []string{"scan", "-json", "-from", "5", "0"}, code: 1,
 			msg: "there is no file 5 on TK0001L9: it holds archived files 1 to 2"},
+		{name: "scan of a mislabelled tape", setup: [][]string{{"load", "1", "0"}, {"label", "-force", "0", "TK0002L9"}}, args: []string{"scan", "0"}, code: 1,
+			msg: "the cartridge in drive 0 is labelled TK0002L9 but the library says it is TK0001L9", not: "written"},
+		{name: "archive to a mislabelled tape", setup: [][]string{{"load", "1", "0"}, {"label", "-force", "0", "TK0002L9"}}, args: []string{"archive", "0", "doc.go"}, code: 1,
+			msg: "the cartridge in drive 0 is labelled TK0002L9 but the library says it is TK0001L9: it may be in the wrong slot or mislabelled; nothing was written"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -91,6 +96,9 @@ func TestBadInput(t *testing.T) {
 			r := tapectl(t, libDir, strings.NewReader(tc.stdin), tc.args...)
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.msg) {
 				t.Errorf("tapectl %s: exit %d, stderr %q; want exit %d and %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.code, tc.msg)
+			}
+			if tc.not != "" && strings.Contains(r.stderr, tc.not) {
+				t.Errorf("tapectl %s: stderr %q says %q", strings.Join(tc.args, " "), r.stderr, tc.not)
 			}
 			if r.stdout != "" {
 				t.Errorf("a failed command wrote to standard output: %q", r.stdout)

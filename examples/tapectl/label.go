@@ -40,6 +40,7 @@ func runLabel(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	m.writes = true
 	bc := args[1]
 	if m.barcode != "" && m.barcode != bc && !*force {
 		return advise(format.ErrLabelMismatch, "the library says drive %d holds %s, not %q: check the cartridge, or use -force to label it %q anyway", m.drive, m.barcode, bc, bc)
