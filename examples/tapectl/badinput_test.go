@@ -83,6 +83,8 @@ func TestBadInput(t *testing.T) {
 			msg: "the cartridge in drive 0 is labelled TK0002L9 but the library says it is TK0001L9", not: "written"},
 		{name: "archive to a mislabelled tape", setup: [][]string{{"load", "1", "0"}, {"label", "-force", "0", "TK0002L9"}}, args: []string{"archive", "0", "doc.go"}, code: 1,
 			msg: "the cartridge in drive 0 is labelled TK0002L9 but the library says it is TK0001L9: it may be in the wrong slot or mislabelled; nothing was written"},
+		{name: "sense longer than stdin is read", args: []string{"sense"}, stdin: "70 00 03" + strings.Repeat(" 00", 30000), code: 2,
+			msg: "standard input holds more than 64 KiB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
