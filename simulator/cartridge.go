@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,6 +101,9 @@ type indexFile struct {
 }
 
 func (l *Library) saveIndex(c *cartridge, runs []run) error {
+	if runs == nil {
+		runs = []run{} // "runs": null is how a damaged index reads
+	}
 	b, err := jsonMarshal(indexFile{Version: stateVersion, Runs: runs})
 	if err != nil {
 		return err
@@ -110,34 +114,79 @@ func (l *Library) saveIndex(c *cartridge, runs []run) error {
 	return writeFileAtomic(l.indexPath(c.barcode), b)
 }
 
-// loadIndex reads a cartridge's durable index and cuts its data file to
-// match, dropping bytes written after the last synchronisation.
-func (l *Library) loadIndex(c *cartridge) error {
-	var ix indexFile
-	if err := readJSON(l.indexPath(c.barcode), &ix); err != nil {
-		if isNotExist(err) {
-			return nil
-		}
-		return err
+// fileCut is a data file that Open cuts back to what its index records,
+// once it has found the whole state good: what a process that died wrote
+// after its last synchronisation.
+type fileCut struct {
+	path string
+	size int64
+}
+
+// loadIndex reads a cartridge's durable index and checks it against its
+// data file, changing neither. A data file longer than the index records
+// is what a crash leaves (crashed: the library's last process died): the
+// returned cut drops the bytes written after the last synchronisation. Any
+// other mismatch is refused, since cutting would destroy data that was
+// acknowledged.
+func (l *Library) loadIndex(c *cartridge, crashed bool) (*fileCut, error) {
+	ip, dp := l.indexPath(c.barcode), l.dataPath(c.barcode)
+	iname, dname := filepath.Base(ip), filepath.Base(dp)
+	both := fmt.Sprintf("restore %s and %s from one backup; or remove both, and %s becomes a blank cartridge (what it held is lost)", iname, dname, c.barcode)
+	var ix struct {
+		Version int    `json:"version"`
+		Runs    *[]run `json:"runs"`
+	}
+	err := readJSON(ip, &ix, both)
+	found := err == nil
+	switch {
+	case isNotExist(err):
+		// A cartridge never synchronised has no index: it is blank.
+		ix.Version, ix.Runs = stateVersion, &[]run{}
+	case err != nil:
+		return nil, err
 	}
 	if ix.Version != stateVersion {
-		return fmt.Errorf("%w: %s: index version %d, want %d", ErrCorruptState, c.barcode, ix.Version, stateVersion)
+		return nil, &CorruptStateError{Path: ip, Err: fmt.Errorf("version %d; this simulator reads version %d", ix.Version, stateVersion), Remedy: remedyRelease}
+	}
+	if ix.Runs == nil {
+		return nil, &CorruptStateError{Path: ip, Err: errors.New(`has no "runs": it does not say what the cartridge holds`), Remedy: both}
+	}
+	c.content = content{runs: *ix.Runs}
+	if err := c.content.validate(); err != nil {
+		return nil, &CorruptStateError{Path: ip, Err: err, Remedy: both}
 	}
 	var size int64
-	if fi, err := os.Stat(l.dataPath(c.barcode)); err == nil {
+	fi, err := os.Stat(dp)
+	switch {
+	case err == nil:
 		size = fi.Size()
+	case !isNotExist(err):
+		return nil, err
 	}
-	c.content = content{runs: ix.Runs}
-	if err := c.content.validate(size); err != nil {
-		return fmt.Errorf("%w: cartridge %s: %v", ErrCorruptState, c.barcode, err)
-	}
-	if size > c.content.dataEnd() {
-		if err := os.Truncate(l.dataPath(c.barcode), c.content.dataEnd()); err != nil {
-			return err
+	need := c.content.dataEnd()
+	switch {
+	case size < need:
+		held := fmt.Sprintf("%s holds only %d", dname, size)
+		if err != nil {
+			held = "there is no " + dname
 		}
+		return nil, &CorruptStateError{Path: ip,
+			Err:    fmt.Errorf("records %d bytes of data, but %s: data it points at is missing (the data file is older than its index, or was cut short or removed)", need, held),
+			Remedy: both}
+	case size > need && !crashed && !found:
+		return nil, &CorruptStateError{Path: ip,
+			Err:    fmt.Errorf("is missing, but %s holds %d bytes; the library was closed cleanly, so this is no crash to recover from", dname, size),
+			Remedy: fmt.Sprintf("restore %s from the backup %s came from; or remove %s, and %s becomes a blank cartridge (what it held is lost)", iname, dname, dname, c.barcode)}
+	case size > need && !crashed:
+		return nil, &CorruptStateError{Path: ip,
+			Err:    fmt.Errorf("records %d bytes of data, but %s holds %d: the index is older than the data (restored from an older backup?); the library was closed cleanly, so this is no crash to recover from", need, dname, size),
+			Remedy: fmt.Sprintf("restore %s and %s from one backup; or, to keep only what the index records and lose the %d bytes after it, cut the data file to match: truncate -s %d %s", iname, dname, size-need, need, dp)}
 	}
 	c.synced = c.content.objects()
-	return nil
+	if size > need {
+		return &fileCut{path: dp, size: need}, nil
+	}
+	return nil, nil
 }
 
 // powerLoss drops what was written to c since its last synchronisation.

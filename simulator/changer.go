@@ -171,7 +171,7 @@ func (l *Library) move(ctx context.Context, from, to changer.Address) error {
 				l.logger.Debug("cleaning failed", "drive", d.index, "err", err)
 			}
 		} else {
-			d.threaded, d.pos, d.stopped = true, 0, false
+			d.threaded, d.pos, d.stopped, d.powerLost = true, 0, false, ""
 			cart.mounts++
 			d.stats.Mounts++
 			d.stats.Loading += cart.media.Load

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -234,8 +235,9 @@ func (c *content) prevMark(id int64) int64 {
 	return -1
 }
 
-// validate checks the invariants of an index read from disk.
-func (c *content) validate(dataSize int64) error {
+// validate checks the invariants of an index read from disk; whether the
+// data file holds what it records is for the caller to check.
+func (c *content) validate() error {
 	var next, off, tapeOff, files int64
 	for i, r := range c.runs {
 		switch {
@@ -249,6 +251,9 @@ func (c *content) validate(dataSize int64) error {
 			return fmt.Errorf("run %d has blocks of length %d", i, r.Len)
 		case r.Off != off:
 			return fmt.Errorf("run %d at data offset %d, want %d", i, r.Off, off)
+		case r.Count > (math.MaxInt64-tapeOff)/r.size():
+			// Every sum below is at most the tape offset.
+			return fmt.Errorf("run %d has more than a cartridge can hold: %d objects of %d bytes", i, r.Count, r.size())
 		}
 		next = r.end()
 		off += r.dataLen()
@@ -256,9 +261,6 @@ func (c *content) validate(dataSize int64) error {
 		if r.Mark {
 			files += r.Count
 		}
-	}
-	if off > dataSize {
-		return fmt.Errorf("index needs %d bytes of data, the data file has %d", off, dataSize)
 	}
 	return nil
 }

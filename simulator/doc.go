@@ -67,7 +67,13 @@
 // rest on every drive and leaves the drives needing a Load. A directory
 // library writes each cartridge's data to one file and its index of blocks
 // and filemarks to another, index last, so a process that dies loses
-// exactly what a power cut would: the next Open recovers that way.
+// exactly what a power cut would: the next Open recovers that way. Open
+// checks the whole directory before it changes anything, and refuses
+// (CorruptStateError, naming the file and what to do) what no crash
+// leaves: an index that records more data than its data file holds, or
+// less after a clean Close, as an index restored from an older backup
+// does. Cutting the data file back to such an index would destroy data
+// that was acknowledged.
 // Synthetic data (FillSynthetic) fills cartridges for benchmarks without
 // using disk.
 //

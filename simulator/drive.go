@@ -75,6 +75,10 @@ type driveState struct {
 	// mediumChanged and poweredOn remember the unit attentions a SCSI
 	// initiator has not yet been told about.
 	mediumChanged, poweredOn bool
+	// powerLost is the barcode of the cartridge that was loaded when the
+	// drive lost power, until the drive loads a cartridge again: while that
+	// cartridge sits unloaded in the drive, ErrPowerLoss says why.
+	powerLost string
 }
 
 // cart is the cartridge in the drive, threaded or not.
@@ -144,6 +148,8 @@ func (s *driveState) ready(op string) (*cartridge, error) {
 	switch {
 	case c == nil:
 		return nil, &tape.Error{Op: op, Err: tape.ErrNoMedium}
+	case !s.threaded && s.powerLost == c.barcode:
+		return nil, &tape.Error{Op: op, Err: fmt.Errorf("%w: cartridge %s is not loaded: %w", tape.ErrNotReady, c.barcode, ErrPowerLoss)}
 	case !s.threaded:
 		return nil, &tape.Error{Op: op, Err: fmt.Errorf("%w: cartridge %s is not loaded", tape.ErrNotReady, c.barcode)}
 	case c.cleaning:
@@ -595,7 +601,7 @@ func (s *driveState) load(ctx context.Context) error {
 	if c.cleaning {
 		return s.clean(ctx, c)
 	}
-	s.threaded, s.pos, s.stopped = true, 0, false
+	s.threaded, s.pos, s.stopped, s.powerLost = true, 0, false, ""
 	s.mediumChanged = true
 	c.mounts++
 	s.stats.Mounts++

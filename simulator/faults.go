@@ -64,6 +64,9 @@ func (l *Library) PowerLoss() error {
 		for _, d := range l.drives {
 			if c := d.cart(); c != nil && c.media != nil {
 				l.powerLoss(c)
+				if d.threaded {
+					d.powerLost = c.barcode
+				}
 			}
 			d.threaded, d.pos, d.debt, d.stopped = false, 0, 0, false
 			d.poweredOn = true

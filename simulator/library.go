@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,7 +25,9 @@ type Options struct {
 	// other clock it waits, Scale times faster than library time.
 	Clock clock.Clock
 	// Scale speeds up a real clock: with 60, a 17 s load takes 283 ms of wall
-	// time. 0 means 1.
+	// time. 0 means 1; below 1 slows it down. NaN, infinite and negative
+	// values are refused (ErrConfig). A wait longer than time.Duration can
+	// hold (292 years of wall time) waits that long.
 	Scale float64
 	// Logger receives one line per mechanical action at debug level. Nil
 	// discards.
@@ -41,6 +44,17 @@ type Options struct {
 // 128 scatter-gather segments of 4 KiB pages, the limit of many HBAs and of
 // mhvtl, and far below the 8 MiB blocks LTO drives accept.
 const DefaultHostMaxTransfer = 512 << 10
+
+// validate refuses options that cannot be honoured.
+func (o *Options) validate() error {
+	if o == nil {
+		return nil
+	}
+	if s := o.Scale; math.IsNaN(s) || math.IsInf(s, 0) || s < 0 {
+		return fmt.Errorf("%w: Options.Scale %v: want 0 (meaning 1) or a positive, finite speed-up", ErrConfig, s)
+	}
+	return nil
+}
 
 // Epoch is where a default mock clock starts.
 var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -82,6 +96,9 @@ type element struct {
 
 // New creates a library in memory. A nil cfg means DefaultConfig.
 func New(cfg *Config, opts *Options) (*Library, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
@@ -219,7 +236,7 @@ func (l *Library) wait(ctx context.Context, d time.Duration) error {
 		l.mock.Add(d)
 		return ctx.Err()
 	}
-	t := l.clk.Timer(time.Duration(float64(d) / l.scale))
+	t := l.clk.Timer(scaleDuration(d, l.scale))
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -227,6 +244,17 @@ func (l *Library) wait(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// scaleDuration is d of library time in wall time at scale. A conversion
+// that overflows would give a negative duration, which waits not at all:
+// the longest duration waits instead.
+func scaleDuration(d time.Duration, scale float64) time.Duration {
+	w := float64(d) / scale
+	if w >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(w)
 }
 
 // CartridgeInfo describes a cartridge and where it is.
@@ -279,6 +307,10 @@ func (l *Library) Close() error {
 		return nil
 	}
 	var first error
+	// synced: every cartridge's index records all its data file holds, so
+	// the library may be recorded as closed cleanly. Otherwise the next
+	// Open recovers as after a power loss, as if the process had died.
+	synced := true
 	for _, d := range l.drives {
 		// Pay the time drives still owe (a pending load, streaming below
 		// the settle step), so a directory library's clock is right next
@@ -287,8 +319,11 @@ func (l *Library) Close() error {
 			first = err
 		}
 		if c := d.cart(); c != nil && d.threaded {
-			if err := l.syncCartridge(c); err != nil && first == nil {
-				first = err
+			if err := l.syncCartridge(c); err != nil {
+				synced = false
+				if first == nil {
+					first = err
+				}
 			}
 		}
 	}
@@ -296,7 +331,7 @@ func (l *Library) Close() error {
 		d.snapshot()
 	}
 	if l.dir != "" {
-		if err := l.saveLocked(false); err != nil && first == nil {
+		if err := l.saveLocked(!synced); err != nil && first == nil {
 			first = err
 		}
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/benbjohnson/clock"
 
 	"github.com/tapekit/tapekit/changer"
 	"github.com/tapekit/tapekit/simulator"
@@ -122,8 +125,8 @@ func TestPowerLoss(t *testing.T) {
 			if err := l.PowerLoss(); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := d.Read(ctx, make([]byte, 10)); !errors.Is(err, tape.ErrNotReady) {
-				t.Fatalf("read after power loss: %v, want ErrNotReady", err)
+			if _, err := d.Read(ctx, make([]byte, 10)); !errors.Is(err, tape.ErrNotReady) || !errors.Is(err, simulator.ErrPowerLoss) {
+				t.Fatalf("read after power loss: %v, want ErrNotReady and ErrPowerLoss", err)
 			}
 			if err := d.Load(ctx); err != nil {
 				t.Fatal(err)
@@ -204,8 +207,20 @@ func TestDirectoryCrashRecovery(t *testing.T) {
 	}
 	defer l2.Close()
 	d2, _ := l2.Drive(0)
-	if _, err := d2.Position(ctx); !errors.Is(err, tape.ErrNotReady) {
-		t.Fatalf("drive after a crash: %v, want ErrNotReady", err)
+	if _, err := d2.Position(ctx); !errors.Is(err, tape.ErrNotReady) || !errors.Is(err, simulator.ErrPowerLoss) {
+		t.Fatalf("drive after a crash: %v, want ErrNotReady and ErrPowerLoss", err)
+	}
+	// The drive still says why after a clean restart.
+	if err := l2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if l2, err = simulator.Open(crashed, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	d2, _ = l2.Drive(0)
+	if _, err := d2.Position(ctx); !errors.Is(err, simulator.ErrPowerLoss) {
+		t.Fatalf("drive after a crash and a restart: %v, want ErrPowerLoss", err)
 	}
 	if err := d2.Load(ctx); err != nil {
 		t.Fatal(err)
@@ -220,6 +235,18 @@ func TestDirectoryCrashRecovery(t *testing.T) {
 	}
 	if _, err := d2.Read(ctx, buf); !errors.Is(err, tape.ErrEndOfData) {
 		t.Fatalf("the unsynced block survived the crash: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Join(crashed, "tapes", "SCR001L9.data")); err != nil {
+		t.Fatal(err)
+	} else if fi.Size() != int64(len("synced")) {
+		t.Fatalf("the data file holds %d bytes after recovery, want the %d synchronised", fi.Size(), len("synced"))
+	}
+	// An unload after the load is an eject like any other.
+	if err := d2.Unload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d2.Position(ctx); !errors.Is(err, tape.ErrNotReady) || errors.Is(err, simulator.ErrPowerLoss) {
+		t.Fatalf("drive after an unload: %v, want ErrNotReady and no ErrPowerLoss", err)
 	}
 	inv, _ := l2.Changer().Inventory(ctx)
 	if e, _ := inv.Element(l2.DriveAddress(0)); !e.Full || e.Barcode != "SCR001L9" {
@@ -282,59 +309,6 @@ func TestStatePersists(t *testing.T) {
 	if e.Barcode != "SCR001L9" || !e.SourceValid || e.Source != l.SlotAddress(1) {
 		t.Fatalf("drive element after restart: %+v", e)
 	}
-}
-
-func TestCorruptState(t *testing.T) {
-	for name, corrupt := range map[string]func(dir string) error{
-		"garbage": func(dir string) error {
-			return os.WriteFile(filepath.Join(dir, "library.json"), []byte("{not json"), 0o644)
-		},
-		"cartridge twice": func(dir string) error {
-			p := filepath.Join(dir, "library.json")
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			// Put slot 1's cartridge in slot 6 too.
-			b = []byte(replaceOnce(string(b), `"address": 1005`, `"address": 1005, "barcode": "SCR001L9"`))
-			return os.WriteFile(p, b, 0o644)
-		},
-		"index": func(dir string) error {
-			return os.WriteFile(filepath.Join(dir, "tapes", "SCR001L9.index.json"), []byte(`{"version":1,"runs":[{"first":5,"count":1,"len":3}]}`), 0o644)
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			l, err := simulator.Open(dir, testConfig(), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := mustLoad(t, l, 1, 0)
-			d.Write(context.Background(), []byte("abc"))
-			l.Close()
-			if err := corrupt(dir); err != nil {
-				t.Fatal(err)
-			}
-			before, _ := os.ReadFile(filepath.Join(dir, "library.json"))
-			_, err = simulator.Open(dir, nil, nil)
-			if !errors.Is(err, simulator.ErrCorruptState) {
-				t.Fatalf("open of a corrupt directory: %v, want ErrCorruptState", err)
-			}
-			after, _ := os.ReadFile(filepath.Join(dir, "library.json"))
-			if string(before) != string(after) {
-				t.Fatal("opening a corrupt directory changed it")
-			}
-		})
-	}
-}
-
-func replaceOnce(s, old, new string) string {
-	for i := 0; i+len(old) <= len(s); i++ {
-		if s[i:i+len(old)] == old {
-			return s[:i] + new + s[i+len(old):]
-		}
-	}
-	return s
 }
 
 func TestFaults(t *testing.T) {
@@ -420,5 +394,34 @@ func TestFaults(t *testing.T) {
 	}
 	if _, err := d1.Read(ctx, buf); err == nil {
 		t.Fatal("read from a drive holding a cleaning cartridge succeeded")
+	}
+}
+
+// TestScale: Options.Scale that is no speed-up (NaN, infinite, negative)
+// is refused, and one so small that a wait overflows time.Duration waits
+// (practically) for ever instead of not at all.
+func TestScale(t *testing.T) {
+	for _, s := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1} {
+		if _, err := simulator.New(nil, &simulator.Options{Scale: s}); !errors.Is(err, simulator.ErrConfig) {
+			t.Errorf("New with Scale %v: %v, want ErrConfig", s, err)
+		}
+		dir := filepath.Join(t.TempDir(), "lib")
+		if _, err := simulator.Open(dir, nil, &simulator.Options{Scale: s}); !errors.Is(err, simulator.ErrConfig) {
+			t.Errorf("Open with Scale %v: %v, want ErrConfig", s, err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Open with Scale %v made its directory: %v", s, err)
+		}
+	}
+	l, err := simulator.New(nil, &simulator.Options{Clock: clock.New(), Scale: 1e-12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	// 27 s of library time, a million years of wall time.
+	if err := l.Changer().Reinventory(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("reinventory at a speed of 1e-12: %v, want it still waiting at the deadline", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tapekit/tapekit/changer"
@@ -64,6 +65,9 @@ type driveFile struct {
 	CleaningNeeded bool                `json:"cleaning_needed,omitempty"`
 	Alerts         tape.TapeAlertFlags `json:"alerts,omitempty"`
 	Stats          DriveStats          `json:"stats"`
+	// PowerLost is the barcode of the cartridge the drive held loaded when
+	// it lost power, until it loads one again.
+	PowerLost string `json:"power_lost,omitempty"`
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
@@ -74,8 +78,13 @@ func jsonMarshal(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ")
 //
 // A library whose last process died without Close recovers as after a
 // power loss: every cartridge keeps what was synchronised, and drives need a
-// Load.
+// Load. Open decides that the whole directory holds together before it
+// changes anything: a directory it refuses (*CorruptStateError) is left
+// byte for byte as it was, data files included.
 func Open(dir string, cfg *Config, opts *Options) (*Library, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -92,10 +101,16 @@ func Open(dir string, cfg *Config, opts *Options) (*Library, error) {
 	return l, nil
 }
 
+// Remedies that CorruptStateErrors give.
+const (
+	remedyBackup  = "restore library.json and the tapes directory beside it from one backup"
+	remedyRelease = "open the library with the tapekit release that wrote it"
+)
+
 func openLocked(dir string, cfg *Config, opts *Options) (*Library, error) {
 	path := filepath.Join(dir, "library.json")
 	var st stateFile
-	err := readJSON(path, &st)
+	err := readJSON(path, &st, remedyBackup+"; or, to start afresh, remove the whole directory (what its cartridges held is lost)")
 	if isNotExist(err) {
 		if cfg == nil {
 			cfg = DefaultConfig()
@@ -113,16 +128,34 @@ func openLocked(dir string, cfg *Config, opts *Options) (*Library, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Version != stateVersion || st.Config == nil {
-		return nil, fmt.Errorf("%w: %s: version %d, want %d", ErrCorruptState, path, st.Version, stateVersion)
+	if st.Version != 0 && st.Version != stateVersion {
+		return nil, &CorruptStateError{Path: path, Err: fmt.Errorf("version %d; this simulator reads version %d", st.Version, stateVersion), Remedy: remedyRelease}
+	}
+	var missing []string
+	if st.Version == 0 {
+		missing = append(missing, `"version"`)
+	}
+	if st.Config == nil {
+		missing = append(missing, `"config"`)
+	}
+	if len(missing) > 0 {
+		return nil, &CorruptStateError{Path: path, Err: fmt.Errorf("has no %s: it is not a whole library state", strings.Join(missing, " and no ")), Remedy: remedyBackup}
 	}
 	l, err := newLibrary(st.Config, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorruptState, path, err)
+		return nil, &CorruptStateError{Path: path, Err: fmt.Errorf("its config is invalid: %w", err), Remedy: remedyBackup}
 	}
 	l.dir = dir
-	if err := l.restore(&st); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorruptState, path, err)
+	cuts, err := l.restore(&st)
+	if err != nil {
+		return nil, err
+	}
+	// The whole state holds together: only now may the recovery from a
+	// crash cut what was written after the last synchronisation.
+	for _, c := range cuts {
+		if err := os.Truncate(c.path, c.size); err != nil {
+			return nil, fmt.Errorf("recovering from a crash: %w", err)
+		}
 	}
 	if l.mock != nil && st.Now.After(l.mock.Now()) {
 		l.mock.Set(st.Now)
@@ -130,62 +163,92 @@ func openLocked(dir string, cfg *Config, opts *Options) (*Library, error) {
 	return l, l.save()
 }
 
-func (l *Library) restore(st *stateFile) error {
+// restore rebuilds the library from its state file and the cartridges'
+// indexes. It changes no file: it returns the data files that a recovery
+// from a crash must cut, for the caller to cut once all is found good.
+func (l *Library) restore(st *stateFile) ([]fileCut, error) {
+	path := filepath.Join(l.dir, "library.json")
+	bad := func(format string, args ...any) error {
+		return &CorruptStateError{Path: path, Err: fmt.Errorf(format, args...), Remedy: remedyBackup}
+	}
+	var cuts []fileCut
 	for _, cf := range st.Cartridges {
+		// A barcode names the cartridge's files: one that is a path
+		// would reach outside the directory.
+		if !barcodeRE.MatchString(cf.Barcode) {
+			return nil, bad("cartridge %q: a barcode is 1 to 16 upper-case letters and digits", cf.Barcode)
+		}
 		c, err := l.newCartridge(CartridgeConfig{Barcode: cf.Barcode, Media: cf.Media})
 		if err != nil {
-			return err
+			return nil, bad("%w", err)
 		}
 		if _, dup := l.carts[c.barcode]; dup {
-			return fmt.Errorf("cartridge %s listed twice", c.barcode)
+			return nil, bad("cartridge %s listed twice", c.barcode)
 		}
 		c.cleaningUses, c.wp, c.unreadable, c.mounts = cf.CleaningUses, cf.WriteProtected, cf.Unreadable, cf.Mounts
 		for _, f := range cf.Faults {
 			c.faults = append(c.faults, mediaFault{first: f.First, last: f.Last, op: f.Op})
 		}
 		if !c.cleaning {
-			if err := l.loadIndex(c); err != nil {
-				return err
+			cut, err := l.loadIndex(c, st.Running)
+			if err != nil {
+				return nil, err
+			}
+			if cut != nil {
+				cuts = append(cuts, *cut)
 			}
 		}
 		l.carts[c.barcode] = c
 	}
-	placed := map[string]bool{}
+	placed := map[string]changer.Address{}
 	for _, es := range st.Elements {
 		e := l.byAddr[es.Address]
 		if e == nil || e.typ == changer.Transport {
-			return fmt.Errorf("no element %d", es.Address)
+			return nil, bad("no element %d", es.Address)
 		}
 		if es.Barcode == "" {
 			continue
 		}
 		c := l.carts[es.Barcode]
-		if c == nil || placed[es.Barcode] || e.cart != nil {
-			return fmt.Errorf("element %d: cartridge %q unknown or in two places", es.Address, es.Barcode)
+		if c == nil {
+			return nil, bad("element %d holds cartridge %q, which is not among the cartridges", es.Address, es.Barcode)
 		}
-		placed[es.Barcode] = true
+		if where, twice := placed[es.Barcode]; twice {
+			return nil, bad("cartridge %q is in element %d and in element %d", es.Barcode, where, es.Address)
+		}
+		if e.cart != nil {
+			return nil, bad("element %d is listed twice", es.Address)
+		}
+		placed[es.Barcode] = es.Address
 		e.cart, e.src, e.srcValid = c, es.Source, es.SourceValid
 	}
 	if len(st.Drives) != len(l.drives) {
-		return fmt.Errorf("%d drive states for %d drives", len(st.Drives), len(l.drives))
+		return nil, bad("%d drive states for %d drives", len(st.Drives), len(l.drives))
 	}
 	for i, df := range st.Drives {
 		d := l.drives[i]
 		d.failed, d.cleaningNeeded, d.alerts, d.stats = df.Failed, df.CleaningNeeded, df.Alerts, df.Stats
-		d.file = df
-		if c := d.cart(); c != nil && df.Threaded && !st.Running {
-			if df.Pos < 0 || df.Pos > c.content.objects() {
-				return fmt.Errorf("drive %d: position %d outside cartridge %s", i, df.Pos, c.barcode)
+		d.powerLost = df.PowerLost
+		c := d.cart()
+		switch {
+		case c == nil || !df.Threaded:
+		case st.Running:
+			// The process died: the drive lost power with c loaded.
+			d.powerLost = c.barcode
+		case df.Pos < 0 || df.Pos > c.content.objects():
+			return nil, &CorruptStateError{
+				Path: path,
+				Err: fmt.Errorf("drive %d is at object %d, but %s has %d (as %s records): library.json and the cartridge's index are from different times",
+					i, df.Pos, c.barcode, c.content.objects(), filepath.Base(l.indexPath(c.barcode))),
+				Remedy: fmt.Sprintf(`%s; or, to keep the cartridge as its index has it, set "threaded" to false in drive %d's entry of "drives" in library.json: the drive then needs a load, as after a power loss`, remedyBackup, i),
 			}
+		default:
 			d.threaded, d.pos = true, df.Pos
 		}
-		if st.Running {
-			d.poweredOn = true
-			d.file.Threaded = false
-		}
+		d.snapshot()
 	}
 	l.robotFailed = st.Robot.Failed
-	return nil
+	return cuts, nil
 }
 
 // save writes library.json; callers hold l.mu or own the library alone.
@@ -238,7 +301,7 @@ func (l *Library) saveLocked(running bool) error {
 // snapshot copies a drive's state into what library.json records of it;
 // the caller holds the drive's operation lock and l.mu.
 func (d *driveState) snapshot() {
-	d.file = driveFile{Threaded: d.threaded, Pos: d.pos, Failed: d.failed, CleaningNeeded: d.cleaningNeeded, Alerts: d.alerts, Stats: d.stats}
+	d.file = driveFile{Threaded: d.threaded, Pos: d.pos, Failed: d.failed, CleaningNeeded: d.cleaningNeeded, Alerts: d.alerts, Stats: d.stats, PowerLost: d.powerLost}
 }
 
 // persist records a drive's state change in a directory library; the

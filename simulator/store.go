@@ -99,15 +99,21 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// readJSON reads a state file; a file that does not decode is reported as
-// ErrCorruptState, naming the file.
-func readJSON(path string, v any) error {
+// readJSON reads a state file; a file that does not decode is a
+// CorruptStateError naming it, with remedy.
+func readJSON(path string, v any, remedy string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrCorruptState, path, err)
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			err = fmt.Errorf("not valid JSON: %w", err)
+		} else {
+			err = fmt.Errorf("does not decode: %w", err)
+		}
+		return &CorruptStateError{Path: path, Err: err, Remedy: remedy}
 	}
 	return nil
 }

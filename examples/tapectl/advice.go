@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/tapekit/tapekit/changer"
 	"github.com/tapekit/tapekit/simulator"
@@ -27,9 +28,18 @@ func advise(err error, format string, args ...any) error {
 
 // explainOpen explains why the simulated library in dir did not open.
 func explainOpen(dir string, err error) error {
+	var ce *simulator.CorruptStateError
 	switch {
+	case errors.As(err, &ce):
+		// The simulator names the file at fault and the repair; the
+		// operator named the directory, so the file is named within it.
+		file := ce.Path
+		if rel, rerr := filepath.Rel(dir, ce.Path); rerr == nil && filepath.IsLocal(rel) {
+			file = rel
+		}
+		return advise(err, "the simulated library in %s cannot be read, and was left as it is: %s: %v; to repair it, %s", dir, file, ce.Err, ce.Remedy)
 	case errors.Is(err, simulator.ErrCorruptState):
-		return advise(err, "the simulated library in %s cannot be read, and was left as it is: repair or remove its library.json, or use another directory (%v)", dir, err)
+		return advise(err, "the simulated library in %s cannot be read, and was left as it is (%v)", dir, err)
 	case errors.Is(err, simulator.ErrLocked):
 		return advise(err, "the simulated library in %s is in use by another process: wait for it to finish and try again", dir)
 	}
@@ -50,6 +60,8 @@ func explainDrive(n int, barcode string, err error) error {
 		return advise(err, "drive %d is empty: load a cartridge first (tapectl load SLOT %d)", n, n)
 	case errors.Is(err, tape.ErrCleaningCartridge):
 		return advise(err, "drive %d holds a cleaning cartridge: unload it (tapectl unload %d) and load a data cartridge", n, n)
+	case errors.Is(err, simulator.ErrPowerLoss):
+		return advise(err, "drive %d lost power with %s loaded: the simulated library recovered as after a power loss, as it does when a process using it dies; the cartridge is still in the drive, with what was synchronised to it, but not loaded: unload it (tapectl unload %d) and load it again", n, cart, n)
 	case errors.Is(err, tape.ErrNotReady):
 		return advise(err, "drive %d is not ready (%v): if its cartridge was ejected, unload it (tapectl unload %d) and load it again", n, err, n)
 	case errors.Is(err, tape.ErrWriteProtected):

@@ -63,6 +63,7 @@ func runArchive(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	m.writes = true
 	if m.status.MaxBlockSize > 0 && int(bs) > m.status.MaxBlockSize {
 		return usagef("-b %d: drive %d takes blocks of at most %d bytes", bs, m.drive, m.status.MaxBlockSize)
 	}

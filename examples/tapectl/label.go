@@ -30,6 +30,9 @@ func runLabel(ctx context.Context, e *env, args []string) (err error) {
 	if err := wantArgs(args, 2, 2); err != nil {
 		return err
 	}
+	if args[1] == "" {
+		return usagef("the barcode is empty: give the barcode on the cartridge (tapectl inventory shows it)")
+	}
 	m, err := openTape(ctx, e, args[0])
 	if m != nil {
 		defer closeLibrary(m.lib, &err)
@@ -37,9 +40,10 @@ func runLabel(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	m.writes = true
 	bc := args[1]
 	if m.barcode != "" && m.barcode != bc && !*force {
-		return advise(format.ErrLabelMismatch, "the library says drive %d holds %s, not %s: check the cartridge, or use -force to label it %s anyway", m.drive, m.barcode, bc, bc)
+		return advise(format.ErrLabelMismatch, "the library says drive %d holds %s, not %q: check the cartridge, or use -force to label it %q anyway", m.drive, m.barcode, bc, bc)
 	}
 	opts := &format.LabelOptions{Force: *force, Creator: "tapectl on " + hostname()}
 	if *ansi {

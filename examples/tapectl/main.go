@@ -19,8 +19,8 @@ type env struct {
 	stdout, stderr io.Writer
 	// simDir is the directory of a simulated library (-sim).
 	simDir string
-	// simSpeed is -sim-speed: 0 runs the simulator in virtual time, N > 0
-	// on the real clock N times faster than library time.
+	// simSpeed is -sim-speed: 0 runs the simulator in virtual time, N (at
+	// least minSimSpeed) on the real clock N times faster than library time.
 	simSpeed float64
 	// device is -f: the tape drive commands use (device.go).
 	device string
@@ -39,13 +39,18 @@ type env struct {
 // help describe the same set.
 func globalFlags(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&e.simDir, "sim", "", "directory of a simulated library (created on first use)")
-	fs.Float64Var(&e.simSpeed, "sim-speed", 0, "simulated time: 0 = virtual, instant; N > 0 = real clock, N times faster than the library")
+	fs.Float64Var(&e.simSpeed, "sim-speed", 0, fmt.Sprintf("simulated time: 0 = virtual, instant; N >= %g = real clock, N times faster than the library", minSimSpeed))
 	fs.StringVar(&e.device, "f", "", "tape drive `DEVICE`: /dev/sgN, /dev/nstN (mapped to its sg node), or sim-sg:DIR:N (drive N of a simulated library, through its SCSI target)")
 	fs.StringVar(&e.changer, "changer", "", "the library's changer, `DRIVER:DEVICE`: sg:/dev/sgN (SCSI), mtx:/dev/sgN (the mtx program), or sim-sg:DIR (a simulated library, through its SCSI target)")
 	fs.StringVar(&e.mtxPath, "mtx", "mtx", "the mtx `program` for -changer mtx:DEVICE, a path or a name looked up in $PATH")
 	fs.StringVar(&e.sysfs, "sysfs", "/sys", "root of the sysfs `tree` that maps device nodes and drive serial numbers")
 	fs.BoolVar(&e.verbose, "v", false, "log every SCSI command and mtx run to standard error")
 }
+
+// minSimSpeed is the slowest -sim-speed: a 17 s load then takes under 5
+// hours. Anything slower is a typo, not a demo; far slower, the simulator
+// could only wait for ever.
+const minSimSpeed = 0.001
 
 type command struct {
 	name    string
@@ -95,8 +100,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 2
 	}
-	if !(e.simSpeed >= 0) || math.IsInf(e.simSpeed, 1) { // also rejects NaN
-		fmt.Fprintf(stderr, "tapectl: -sim-speed %v: want 0 (virtual time) or a positive speed-up\n", e.simSpeed)
+	if s := e.simSpeed; s != 0 && !(s >= minSimSpeed && !math.IsInf(s, 1)) { // also refuses NaN
+		fmt.Fprintf(stderr, "tapectl: -sim-speed %v: want 0 (virtual time) or a speed-up of at least %g\n", s, minSimSpeed)
 		return 2
 	}
 	if err := checkDeviceFlags(e); err != nil {

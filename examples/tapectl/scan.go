@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/tapekit/tapekit/tape"
 	"github.com/tapekit/tapekit/tape/format"
 )
 
@@ -39,7 +40,8 @@ func runScan(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	if _, err := m.label(ctx); err != nil {
+	l, err := m.label(ctx)
+	if err != nil {
 		return m.explain(err)
 	}
 	recs := []format.Record{}
@@ -65,6 +67,11 @@ func runScan(ctx context.Context, e *env, args []string) (err error) {
 		}
 		fmt.Fprintln(e.stdout)
 	}
+	if len(recs) == 0 && bad == 0 && *from > 1 {
+		if err := m.pastLastFile(ctx, l, int64(*from)); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		b, err := json.MarshalIndent(recs, "", "  ")
 		if err != nil {
@@ -79,4 +86,31 @@ func runScan(ctx context.Context, e *env, args []string) (err error) {
 		return fmt.Errorf("%d files on %s are not ok", bad, orUnknown(m.barcode))
 	}
 	return nil
+}
+
+// pastLastFile explains a scan from fseq that found nothing, as read and
+// restore do: a starting point past the last file is a mistake, and the
+// operator needs to know where the files end. It returns nil when the tape
+// does hold fseq.
+func (m *mountedTape) pastLastFile(ctx context.Context, l format.VolumeLabel, fseq int64) error {
+	files, _, err := endOfData(ctx, m.d)
+	if err != nil {
+		return m.explain(err)
+	}
+	// Tape file 0 is the label. A last file cut short counts: scan
+	// reports it damaged.
+	archived := max(files-1, 0)
+	if l.Format == format.FormatANSI {
+		archived = (archived + 2) / 3 // each file is three tape files
+	}
+	cause := fmt.Errorf("file %d: %w", fseq, tape.ErrEndOfData)
+	switch {
+	case fseq <= archived:
+		return nil
+	case archived == 0:
+		return advise(cause, "there is no file %d on %s: it holds no archived files (tapectl archive %d FILE adds one)", fseq, orUnknown(m.barcode), m.drive)
+	case archived == 1:
+		return advise(cause, "there is no file %d on %s: it holds 1 archived file", fseq, orUnknown(m.barcode))
+	}
+	return advise(cause, "there is no file %d on %s: it holds archived files 1 to %d", fseq, orUnknown(m.barcode), archived)
 }

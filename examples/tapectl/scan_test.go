@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tapekit/tapekit/simulator"
+	"github.com/tapekit/tapekit/tape/format"
 )
 
 // TestScanDamaged: a media error inside file 2 makes scan report it
@@ -51,5 +54,45 @@ func TestScanDamaged(t *testing.T) {
 	mustRun(t, dir, nil, "restore", "0", "3")
 	if b, _ := os.ReadFile("c"); string(b) != "ccccccc" {
 		t.Errorf("restored file 3: %q", b)
+	}
+}
+
+// TestScanPastLastFileANSI: on an ANSI tape, where each file takes three
+// tape files, scan -from past the last file says how many files there are,
+// and -from the last one scans it.
+func TestScanPastLastFileANSI(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	prepare(t, dir, nil, func(l *simulator.Library) error {
+		if err := l.Changer().Move(ctx, l.SlotAddress(1), l.DriveAddress(0)); err != nil {
+			return err
+		}
+		d, err := l.Drive(0)
+		if err != nil {
+			return err
+		}
+		if _, err := format.Label(ctx, d, "TK0001L9", &format.LabelOptions{Format: format.FormatANSI}); err != nil {
+			return err
+		}
+		w, err := format.NewWriter(d, &format.WriterOptions{Format: format.FormatANSI})
+		if err != nil {
+			return err
+		}
+		for i, data := range []string{"one", "two"} {
+			meta := format.Meta{FileID: strconv.Itoa(100 + i), Path: "/f/" + data, Size: int64(len(data))}
+			if _, err := w.WriteFile(ctx, meta, strings.NewReader(data)); err != nil {
+				return err
+			}
+		}
+		_, err = w.Close(ctx)
+		return err
+	})
+	r := tapectl(t, dir, nil, "scan", "-from", "3", "0")
+	if want := "there is no file 3 on TK0001L9: it holds archived files 1 to 2"; r.code != 1 || !strings.Contains(r.stderr, want) || r.stdout != "" {
+		t.Errorf("scan -from 3: %+v; want exit 1 and %q", r, want)
+	}
+	out := mustRun(t, dir, nil, "scan", "-from", "2", "0")
+	if !strings.HasPrefix(out, "fseq 2 ") || strings.Count(out, "\n") != 1 || !strings.Contains(out, " ok size 3 ") {
+		t.Errorf("scan -from 2:\n%s", out)
 	}
 }

@@ -25,9 +25,12 @@ func runSense(ctx context.Context, e *env, args []string) error {
 	}
 	text := strings.Join(fs.Args(), " ")
 	if fs.NArg() == 0 {
-		b, err := io.ReadAll(io.LimitReader(e.stdin, 1<<16))
+		b, err := io.ReadAll(io.LimitReader(e.stdin, maxSenseText+1))
 		if err != nil {
 			return fmt.Errorf("reading standard input: %w", err)
+		}
+		if len(b) > maxSenseText {
+			return usagef("standard input holds more than %d KiB: sense data is at most 252 bytes; give only the sense bytes", maxSenseText>>10)
 		}
 		text = string(b)
 	}
@@ -48,6 +51,11 @@ func runSense(ctx context.Context, e *env, args []string) error {
 	printSense(e.stdout, s)
 	return nil
 }
+
+// maxSenseText bounds the text read from standard input: 252 bytes of
+// sense data in hex, however spaced, are far less. Text past it is refused
+// rather than dropped, so nothing is decoded from part of what was given.
+const maxSenseText = 64 << 10
 
 // parseHexBytes accepts bytes as separate tokens ("70 00 03", "0x70,0x0"),
 // as one run ("700003…"), or a mix. A one-digit token is one byte.

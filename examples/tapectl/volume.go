@@ -18,6 +18,9 @@ type mountedTape struct {
 	drive   int
 	barcode string
 	status  tape.Status
+	// writes: the command writes to the tape, so a refusal before it
+	// started tells the operator that nothing was written.
+	writes bool
 }
 
 // openTape opens the library and drive arg, and checks the drive holds a
@@ -57,7 +60,11 @@ func (m *mountedTape) explain(err error) error {
 	var lm *format.LabelMismatchError
 	switch {
 	case errors.As(err, &lm):
-		return advise(err, "the cartridge in drive %d is labelled %s but the library says it is %s: it may be in the wrong slot or mislabelled; nothing was written", m.drive, lm.Label.Barcode, lm.Want)
+		msg := fmt.Sprintf("the cartridge in drive %d is labelled %s but the library says it is %s: it may be in the wrong slot or mislabelled", m.drive, lm.Label.Barcode, lm.Want)
+		if m.writes {
+			msg += "; nothing was written"
+		}
+		return advise(err, "%s", msg)
 	case errors.Is(err, format.ErrNoLabel):
 		return advise(err, "%s in drive %d has no volume label: label it first (tapectl label %d %s)", orUnknown(m.barcode), m.drive, m.drive, orBarcode(m.barcode))
 	case errors.Is(err, format.ErrWrongFormat):
