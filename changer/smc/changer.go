@@ -134,7 +134,8 @@ func (c *Changer) do(ctx context.Context, cmd *scsi.Command) (scsi.Result, error
 	}
 }
 
-// sentinel maps a changer's sense data to the changer sentinels.
+// sentinel maps a changer's sense data to the changer sentinels, or to
+// errors.ErrUnsupported for a command the library does not have.
 func sentinel(s *scsi.Sense) error {
 	switch s.Key {
 	case scsi.KeyNotReady:
@@ -149,6 +150,10 @@ func sentinel(s *scsi.Sense) error {
 			return changer.ErrDestinationFull
 		case s.ASC == 0x3B && (s.ASCQ == 0x11 || s.ASCQ == 0x12):
 			return changer.ErrElementInaccessible // magazine not accessible / removed
+		case s.ASC == 0x20 && s.ASCQ == 0x00:
+			// Invalid operation code: the library lacks the command
+			// (EXCHANGE MEDIUM, most often), as the mtx driver says too.
+			return errors.ErrUnsupported
 		case s.ASC == 0x21 && s.ASCQ == 0x01:
 			return changer.ErrInvalidElement
 		case s.ASC == 0x30:
