@@ -91,12 +91,12 @@ func fixedSense(key, asc, ascq byte) []byte {
 }
 
 func (q *quirkyTarget) Do(ctx context.Context, cmd *scsi.Command) (scsi.Result, error) {
-	if q.reset && cmd.CDB[0] != 0x12 && cmd.CDB[0] != 0x03 { // not INQUIRY, REQUEST SENSE
+	if q.reset && cmd.CDB[0] != scsi.OpInquiry && cmd.CDB[0] != scsi.OpRequestSense {
 		q.reset = false
 		return scsi.Result{Status: scsi.StatusCheckCondition, Sense: fixedSense(0x06, 0x29, 0x00), Residual: len(cmd.Data)}, nil
 	}
 	res, err := q.t.Do(ctx, cmd)
-	if err != nil || cmd.CDB[0] != 0x08 || res.Status != scsi.StatusCheckCondition { // READ(6)
+	if err != nil || cmd.CDB[0] != scsi.OpRead6 || res.Status != scsi.StatusCheckCondition {
 		return res, err
 	}
 	s, derr := scsi.DecodeSense(res.Sense)
