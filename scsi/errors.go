@@ -16,6 +16,10 @@ var (
 	ErrMalformed = errors.New("scsi: malformed data")
 	// ErrRange: a CDB builder was given a value its field cannot hold.
 	ErrRange = errors.New("scsi: value out of range for CDB field")
+	// ErrDeviceType: the device is not of the peripheral device type asked
+	// for (a tape drive given as a medium changer, …). A *DeviceTypeError
+	// wraps it and says what the device is.
+	ErrDeviceType = errors.New("scsi: wrong type of device")
 )
 
 // ParseError reports bytes from a device that could not be parsed.

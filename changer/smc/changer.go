@@ -48,6 +48,8 @@ type Changer struct {
 	// noVolTag and noDVCID remember that the library rejected the VOLTAG
 	// or DVCID bit, so later reads go without it at once.
 	noVolTag, noDVCID bool
+	// inq is the device's INQUIRY data, once checkDevice has read it.
+	inq *scsi.InquiryData
 }
 
 var (
@@ -57,7 +59,10 @@ var (
 )
 
 // New returns a Changer sending its commands through t. It sends nothing
-// until the first call.
+// until the first call, which first checks with INQUIRY that the device is
+// a medium changer: every call on another kind of device (a tape drive
+// given as the library's changer) fails with a *scsi.DeviceTypeError that
+// says what it is.
 func New(t scsi.Transport, o *Options) (*Changer, error) {
 	if t == nil {
 		return nil, fmt.Errorf("%w: nil transport", ErrInvalidArgument)
@@ -129,7 +134,8 @@ func (c *Changer) do(ctx context.Context, cmd *scsi.Command) (scsi.Result, error
 	}
 }
 
-// sentinel maps a changer's sense data to the changer sentinels.
+// sentinel maps a changer's sense data to the changer sentinels, or to
+// errors.ErrUnsupported for a command the library does not have.
 func sentinel(s *scsi.Sense) error {
 	switch s.Key {
 	case scsi.KeyNotReady:
@@ -144,6 +150,10 @@ func sentinel(s *scsi.Sense) error {
 			return changer.ErrDestinationFull
 		case s.ASC == 0x3B && (s.ASCQ == 0x11 || s.ASCQ == 0x12):
 			return changer.ErrElementInaccessible // magazine not accessible / removed
+		case s.ASC == 0x20 && s.ASCQ == 0x00:
+			// Invalid operation code: the library lacks the command
+			// (EXCHANGE MEDIUM, most often), as the mtx driver says too.
+			return errors.ErrUnsupported
 		case s.ASC == 0x21 && s.ASCQ == 0x01:
 			return changer.ErrInvalidElement
 		case s.ASC == 0x30:
@@ -203,6 +213,9 @@ func (c *Changer) assignment(ctx context.Context) (*AddressAssignment, error) {
 func (c *Changer) Inventory(ctx context.Context) (changer.Inventory, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.checkDevice(ctx); err != nil {
+		return nil, err
+	}
 	ds, err := c.descriptors(ctx)
 	if err != nil {
 		return nil, err
@@ -322,6 +335,9 @@ func (c *Changer) transport(ctx context.Context) (changer.Address, error) {
 func (c *Changer) Move(ctx context.Context, from, to changer.Address) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.checkDevice(ctx); err != nil {
+		return &changer.MoveError{From: from, To: to, Err: err}
+	}
 	tr, err := c.transport(ctx)
 	if err != nil {
 		return &changer.MoveError{From: from, To: to, Err: wrapSense(err)}
@@ -337,6 +353,9 @@ func (c *Changer) Move(ctx context.Context, from, to changer.Address) error {
 func (c *Changer) Exchange(ctx context.Context, src, dst1, dst2 changer.Address) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.checkDevice(ctx); err != nil {
+		return &changer.MoveError{From: src, To: dst1, Err: err}
+	}
 	tr, err := c.transport(ctx)
 	if err != nil {
 		return &changer.MoveError{From: src, To: dst1, Err: wrapSense(err)}
@@ -354,6 +373,9 @@ func (c *Changer) Exchange(ctx context.Context, src, dst1, dst2 changer.Address)
 func (c *Changer) Reinventory(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.checkDevice(ctx); err != nil {
+		return err
+	}
 	if _, err := c.do(ctx, &scsi.Command{CDB: InitializeElementStatusCDB(), Timeout: c.opts.InitTimeout}); err != nil {
 		return fmt.Errorf("smc: INITIALIZE ELEMENT STATUS: %w", wrapSense(err))
 	}

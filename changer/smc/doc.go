@@ -5,8 +5,12 @@
 //
 // # The driver
 //
-// New returns a Changer that sends nothing until it is used. Inventory
-// reads the Element Address Assignment page once, then READ ELEMENT STATUS
+// New returns a Changer that sends nothing until it is used. Its first
+// call asks the device what it is (INQUIRY) and refuses a device that is
+// not a medium changer with a *scsi.DeviceTypeError naming what it is
+// instead: a tape drive named as the library answers changer commands with
+// ILLEGAL REQUEST, which would otherwise read as a bad element address.
+// CheckDevice makes the same check on a bare transport. Inventory reads the Element Address Assignment page once, then READ ELEMENT STATUS
 // one element type at a time, in pages of Options.PageSize elements, with
 // volume tags and (for drives) device identifiers, so each drive element
 // carries its drive's serial number. It cross-checks every page against the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/tapekit/tapekit/changer"
@@ -9,9 +10,9 @@ import (
 )
 
 // openChanger opens the changer spec names and returns it with the
-// library's name for messages. It sends no command: a wrong device shows
-// at the first one.
-func openChanger(h *host, spec changerSpec) (changer.Changer, string, error) {
+// library's name for messages. A SCSI changer is asked what it is first,
+// so that a tape drive named as the changer is refused at once, saying so.
+func openChanger(ctx context.Context, h *host, spec changerSpec) (changer.Changer, string, error) {
 	switch spec.driver {
 	case driverMTX:
 		c, err := mtx.New(spec.device, &mtx.Options{Path: h.e.mtxPath, Logger: h.log})
@@ -29,6 +30,9 @@ func openChanger(h *host, spec changerSpec) (changer.Changer, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("the SCSI target of the simulated library in %s: %w", spec.device, err)
 		}
+		if err := checkChanger(ctx, t, simSG+":"+spec.device); err != nil {
+			return nil, "", err
+		}
 		c, err := smc.New(t, &smc.Options{Logger: h.log})
 		if err != nil {
 			return nil, "", err
@@ -37,6 +41,10 @@ func openChanger(h *host, spec changerSpec) (changer.Changer, string, error) {
 	}
 	t, err := h.openChangerTransport(spec.device)
 	if err != nil {
+		return nil, "", err
+	}
+	if err := checkChanger(ctx, t, spec.device); err != nil {
+		closeTransport(t)
 		return nil, "", err
 	}
 	c, err := smc.New(t, &smc.Options{Logger: h.log})

@@ -167,7 +167,7 @@ func testChanger(ctx context.Context, e *env, incompatible string) (ok bool, err
 			}
 			return l.Changer(), "simulated library " + e.simDir, nil
 		}
-		return openChanger(h, spec)
+		return openChanger(ctx, h, spec)
 	}
 	c, name, err := open()
 	if err != nil {
@@ -235,7 +235,7 @@ func ejectDrive(ctx context.Context, h *host, spec changerSpec, c changer.Change
 	if err != nil || dev == "" {
 		return err
 	}
-	t, err := h.openDrive(dev)
+	t, err := h.openDrive(ctx, dev)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,10 @@
 // rather than run on the wrong drive. With -f alone there is one drive,
 // drive 0, and no changer.
 //
+// Each SCSI device is asked what it is (INQUIRY) when it is opened: a tape
+// drive given with -changer, or a library's changer given with -f, is
+// refused at once with what the device is and which flag takes it.
+//
 // sim-sg:DIR (with -changer) and sim-sg:DIR:N (with -f) name a simulated
 // library's in-process SCSI targets where a device node would stand: the SMC
 // and SSC drivers, the serial number matching and the commands then run as on

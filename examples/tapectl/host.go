@@ -72,8 +72,22 @@ func (h *host) close() error {
 }
 
 // openDrive opens the transport of the tape drive dev: /dev/sgN (or any
-// SCSI generic node), /dev/nstN mapped to its sg node, or sim-sg:DIR:N.
-func (h *host) openDrive(dev string) (scsi.Transport, error) {
+// SCSI generic node), /dev/nstN mapped to its sg node, or sim-sg:DIR:N. It
+// asks the device what it is, so that a changer named as a drive is
+// refused at once, saying so.
+func (h *host) openDrive(ctx context.Context, dev string) (scsi.Transport, error) {
+	t, err := h.openDriveTransport(dev)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDrive(ctx, t, dev); err != nil {
+		closeTransport(t)
+		return nil, err
+	}
+	return t, nil
+}
+
+func (h *host) openDriveTransport(dev string) (scsi.Transport, error) {
 	if sd, ok, err := parseSimDrive(dev); ok {
 		if err != nil {
 			return nil, err
@@ -104,7 +118,17 @@ func (h *host) openSG(dev, what string) (scsi.Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := sgio.Open(node, &sgio.Options{Logger: h.log})
+	open := h.e.openNode
+	if open == nil {
+		open = func(node string, o *sgio.Options) (scsi.Transport, error) {
+			d, err := sgio.Open(node, o)
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
+		}
+	}
+	d, err := open(node, &sgio.Options{Logger: h.log})
 	if err != nil {
 		return nil, explainSGOpen(dev, node, what, err)
 	}
@@ -208,7 +232,7 @@ func (h *host) findDrive(ctx context.Context, spec changerSpec, serial string) (
 		if c.serial != "" {
 			continue
 		}
-		t, err := h.openDrive(c.dev)
+		t, err := h.openDrive(ctx, c.dev)
 		if err != nil {
 			h.log.Debug("cannot ask a tape drive its serial number", "device", c.dev, "err", err)
 			continue

@@ -54,7 +54,7 @@ func openLibrary(ctx context.Context, e *env) (*library, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, name, err := openChanger(h, spec)
+		c, name, err := openChanger(ctx, h, spec)
 		if err != nil {
 			return nil, errors.Join(err, h.close())
 		}
@@ -65,7 +65,7 @@ func openLibrary(ctx context.Context, e *env) (*library, error) {
 	} else {
 		l.name = "tape drive " + e.device
 		l.scsi = func(ctx context.Context, n int, el changer.Element) (scsi.Transport, string, error) {
-			t, err := h.openDrive(e.device)
+			t, err := h.openDrive(ctx, e.device)
 			return t, e.device, err
 		}
 	}
@@ -102,7 +102,7 @@ func openSimulated(e *env) (*library, error) {
 // library reports for the element.
 func (l *library) libraryDrive(ctx context.Context, spec changerSpec, n int, el changer.Element) (scsi.Transport, string, error) {
 	if l.fixed != "" {
-		t, err := l.host.openDrive(l.fixed)
+		t, err := l.host.openDrive(ctx, l.fixed)
 		if err != nil {
 			return nil, "", err
 		}
@@ -133,7 +133,7 @@ func (l *library) libraryDrive(ctx context.Context, spec changerSpec, n int, el 
 	if dev == "" {
 		return nil, "", advise(errNoDriveDevice, "drive %d of the library has serial number %s, and no tape drive of this host has it (tapectl devices lists them): attach it, or name its device with -f DEVICE", n, el.DriveSerial)
 	}
-	t, err := l.host.openDrive(dev)
+	t, err := l.host.openDrive(ctx, dev)
 	return t, dev, err
 }
 
@@ -238,7 +238,7 @@ func (l *library) driveNumber(ctx context.Context, n int) (int, error) {
 		return 0, fmt.Errorf("reading the inventory: %w", err)
 	}
 	drives := ofType(inv, changer.DataTransfer)
-	t, err := l.host.openDrive(l.fixed)
+	t, err := l.host.openDrive(ctx, l.fixed)
 	if err != nil {
 		return 0, err
 	}

@@ -11,6 +11,9 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+
+	"github.com/tapekit/tapekit/scsi"
+	"github.com/tapekit/tapekit/scsi/sgio"
 )
 
 // env is what a command gets: its streams and the global flags.
@@ -33,6 +36,9 @@ type env struct {
 	sysfs string
 	// verbose is -v: log every SCSI command and mtx run to standard error.
 	verbose bool
+	// openNode opens a SCSI generic node; nil means sgio.Open. Tests put
+	// the simulator's SCSI targets behind /dev/sgN names with it.
+	openNode func(node string, o *sgio.Options) (scsi.Transport, error)
 }
 
 // globalFlags defines the flags that come before the command, so run and

@@ -96,3 +96,32 @@ func TestScanPastLastFileANSI(t *testing.T) {
 		t.Errorf("scan -from 2:\n%s", out)
 	}
 }
+
+// TestScanDamagedLastFileSCSI: through the SSC driver, a media error in
+// the last file makes scan report that file damaged once, and no file
+// after it.
+func TestScanDamagedLastFileSCSI(t *testing.T) {
+	dir, src := t.TempDir(), t.TempDir()
+	var paths []string
+	for i, n := range []int{10_000, 50_000} {
+		p := filepath.Join(src, string(rune('a'+i)))
+		if err := os.WriteFile(p, bytes.Repeat([]byte{byte('a' + i)}, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	mustRun(t, dir, nil, "load", "1", "0")
+	mustRun(t, dir, nil, "label", "0", "TK0001L9")
+	mustRun(t, dir, nil, append([]string{"archive", "-b", "8K", "0"}, paths...)...)
+	prepare(t, dir, nil, func(l *simulator.Library) error {
+		return l.InjectMediaError("TK0001L9", 7, 7, simulator.FaultRead) // file 2 starts at block 5
+	})
+	for _, flags := range [][]string{scsiLib(dir), scsiDrive(dir, 0)} {
+		r := tapectl(t, "", nil, withFlags(flags, "scan", "0")...)
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		if r.code != 1 || len(lines) != 2 || !strings.HasPrefix(lines[0], "fseq 1 block 2 ok") || !strings.HasPrefix(lines[1], "fseq 2 block 5 damaged") ||
+			!strings.Contains(r.stderr, "1 file on TK0001L9 is not ok") {
+			t.Errorf("tapectl %s scan 0: exit %d\n%s%s", strings.Join(flags, " "), r.code, r.stdout, r.stderr)
+		}
+	}
+}
