@@ -14,7 +14,10 @@ var ErrTransferTooLong = errors.New("scsi: transfer longer than the host takes i
 // often far below what a tape drive accepts: Linux refuses a larger SG_IO
 // (EINVAL) whatever READ BLOCK LIMITS says, so a block written larger than
 // the limit cannot be read back through that host. Drivers size blocks and
-// read buffers by the smaller of the two.
+// read buffers by the smaller of the two. A Transport that wraps another
+// (for logging, fault injection, statistics) must pass the limit on with
+// MaxTransfer(inner), or the driver above it sizes buffers the host
+// refuses.
 type TransferLimiter interface {
 	// MaxTransfer returns the most data bytes one command may move, or 0
 	// when the transport does not know.
