@@ -85,20 +85,32 @@ func withArticle(name string) string {
 	return "a " + name
 }
 
-// inquiryRetries bounds the re-sends of Inquire.
+// inquiryRetries bounds the re-sends of an INQUIRY answered with UNIT
+// ATTENTION. SPC forbids that answer to INQUIRY, but some bridges give it.
 const inquiryRetries = 3
 
 // Inquire sends a standard INQUIRY through t and returns the device's
 // answer, parsed. SPC forbids answering INQUIRY with UNIT ATTENTION, but
 // some bridges do: Inquire sends it again, up to three times.
 func Inquire(ctx context.Context, t Transport) (*InquiryData, error) {
-	const alloc = 96 // what drives and libraries commonly return
+	b, err := InquiryPage(ctx, t, false, 0, 96) // what drives and libraries commonly return
+	if err != nil {
+		return nil, err
+	}
+	return ParseInquiry(b)
+}
+
+// InquiryPage sends INQUIRY for the standard data (evpd false) or a vital
+// product data page, with an allocation length of alloc, and returns the
+// bytes the device sent. Like Inquire it sends the command again after
+// UNIT ATTENTION, up to three times.
+func InquiryPage(ctx context.Context, t Transport, evpd bool, page byte, alloc uint16) ([]byte, error) {
 	var err error
 	for range inquiryRetries + 1 {
-		cmd := &Command{CDB: Inquiry(false, 0, alloc), Direction: DirIn, Data: make([]byte, alloc)}
+		cmd := &Command{CDB: Inquiry(evpd, page, alloc), Direction: DirIn, Data: make([]byte, alloc)}
 		var res Result
 		if res, err = Exec(ctx, t, cmd); err == nil {
-			return ParseInquiry(cmd.Data[:res.Transferred(cmd)])
+			return cmd.Data[:res.Transferred(cmd)], nil
 		}
 		var se *SenseError
 		if !errors.As(err, &se) || se.Sense.Key != KeyUnitAttention {

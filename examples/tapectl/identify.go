@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -20,32 +19,13 @@ type identity struct {
 	Pages []byte
 }
 
-// inquiryRetries bounds the re-sends of an INQUIRY answered with UNIT
-// ATTENTION. SPC forbids that answer to INQUIRY, but some bridges give it.
-const inquiryRetries = 3
-
-// sendInquiry sends one INQUIRY and returns the bytes the device returned.
-func sendInquiry(ctx context.Context, t scsi.Transport, evpd bool, page byte) ([]byte, error) {
-	const alloc = 252
-	var err error
-	for range inquiryRetries + 1 {
-		cmd := &scsi.Command{CDB: scsi.Inquiry(evpd, page, alloc), Direction: scsi.DirIn, Data: make([]byte, alloc)}
-		var res scsi.Result
-		res, err = scsi.Exec(ctx, t, cmd)
-		if err == nil {
-			return cmd.Data[:res.Transferred(cmd)], nil
-		}
-		var se *scsi.SenseError
-		if !errors.As(err, &se) || se.Sense.Key != scsi.KeyUnitAttention {
-			break
-		}
-	}
-	return nil, err
-}
+// inquiryAlloc is the allocation length of tapectl's INQUIRYs: enough for
+// the standard data and the VPD pages it shows.
+const inquiryAlloc = 252
 
 // unitSerial asks a device its unit serial number (VPD page 80h).
 func unitSerial(ctx context.Context, t scsi.Transport) (string, error) {
-	b, err := sendInquiry(ctx, t, true, scsi.VPDUnitSerial)
+	b, err := scsi.InquiryPage(ctx, t, true, scsi.VPDUnitSerial, inquiryAlloc)
 	if err != nil {
 		return "", fmt.Errorf("INQUIRY VPD page 80h (unit serial number): %w", err)
 	}
@@ -55,7 +35,7 @@ func unitSerial(ctx context.Context, t scsi.Transport) (string, error) {
 // identify reads a device's identity. The VPD pages are optional in
 // SPC, so a page the device does not list is left out, not an error.
 func identify(ctx context.Context, t scsi.Transport) (*identity, error) {
-	b, err := sendInquiry(ctx, t, false, 0)
+	b, err := scsi.InquiryPage(ctx, t, false, 0, inquiryAlloc)
 	if err != nil {
 		return nil, fmt.Errorf("INQUIRY: %w", err)
 	}
@@ -64,7 +44,7 @@ func identify(ctx context.Context, t scsi.Transport) (*identity, error) {
 		return nil, fmt.Errorf("INQUIRY: %w", err)
 	}
 	id := &identity{InquiryData: *std}
-	if b, err = sendInquiry(ctx, t, true, scsi.VPDSupportedPages); err == nil {
+	if b, err = scsi.InquiryPage(ctx, t, true, scsi.VPDSupportedPages, inquiryAlloc); err == nil {
 		id.Pages, err = scsi.ParseSupportedVPD(b)
 	}
 	if err != nil {
@@ -76,7 +56,7 @@ func identify(ctx context.Context, t scsi.Transport) (*identity, error) {
 		}
 	}
 	if slices.Contains(id.Pages, scsi.VPDDeviceID) {
-		if b, err = sendInquiry(ctx, t, true, scsi.VPDDeviceID); err == nil {
+		if b, err = scsi.InquiryPage(ctx, t, true, scsi.VPDDeviceID, inquiryAlloc); err == nil {
 			id.Designators, err = scsi.ParseDeviceID(b)
 		}
 		if err != nil {
