@@ -29,6 +29,24 @@
 // succeeded; if not, the error carries the position so the caller can
 // decide.
 //
+// # Block size and the host
+//
+// When the transport is a scsi.TransferLimiter (scsi/sgio's Device, the
+// simulator's DriveTarget), a block is limited to what the host adapter
+// transfers in one command: Status.MaxBlockSize is the smaller of the
+// drive's READ BLOCK LIMITS and the host's limit, Write refuses a longer
+// block before sending it, and Read never asks for more than the host
+// takes; a longer block on tape is a *tape.HostLimitError naming both
+// sizes. So a writer that sizes its blocks by MaxBlockSize never writes a
+// block this host could not read back.
+//
+// # Device type
+//
+// New sends nothing. CheckDevice asks the device what it is (INQUIRY) and
+// refuses a medium changer, or anything else that is not a tape drive,
+// with a *scsi.DeviceTypeError that names it; call it when an operator
+// names the device, as tapectl does.
+//
 // # Optional abilities
 //
 // Drive implements tape.TapeAlertReader (LOG SENSE page 2Eh), tape.Eraser
