@@ -14,7 +14,7 @@ import (
 type cartridge struct {
 	barcode      string
 	media        *MediaType // nil for a cleaning cartridge
-	geo          *geometry
+	geo          *CostModel
 	cleaning     bool
 	cleaningUses int
 	wp           bool
