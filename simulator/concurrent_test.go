@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -205,5 +206,34 @@ func TestTimelineDeterministic(t *testing.T) {
 	}
 	if d := cmp.Diff(a, b); d != "" {
 		t.Fatalf("two runs differ (-first +second):\n%s", d)
+	}
+}
+
+// Synthetic blocks of any length read back as their object id repeated,
+// through the byte path, to the last byte.
+func TestSyntheticBytes(t *testing.T) {
+	ctx := context.Background()
+	l, _ := library(t, 1, 1, 1, nil)
+	const size = 3*1_000_003 + 5
+	if err := l.FillSynthetic("VC0001L9", 1, size, 1_000_003); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Changer().Move(ctx, l.SlotAddress(1), l.DriveAddress(0)); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := l.Drive(0)
+	buf := make([]byte, 2_000_000)
+	for id := range int64(4) {
+		n, err := d.Read(ctx, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], uint64(id))
+		for i := range n {
+			if buf[i] != w[i%8] {
+				t.Fatalf("block %d byte %d is %#x, want %#x", id, i, buf[i], w[i%8])
+			}
+		}
 	}
 }

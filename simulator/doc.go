@@ -81,8 +81,9 @@
 // # Fast path for synthetic data
 //
 // Reading synthetic data (FillSynthetic) through Read fills the caller's
-// buffer, which for an 8 MiB buffer costs about a millisecond of wall time
-// per block: some half hour for a full LTO-9 cartridge. Drive.ReadBlocks
+// buffer, which for an 8 MiB buffer costs about a third of a millisecond of
+// wall time per block, bound by memory bandwidth: some 12 minutes for a
+// full LTO-9 cartridge (BenchmarkFullLTO9BytePath). Drive.ReadBlocks
 // (the BlocksReader interface) reads blocks charging the same library
 // time without moving their bytes, and reads a whole file in one call, so
 // a full LTO-9 cartridge reads in milliseconds and workloads of tens of
