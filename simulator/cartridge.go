@@ -14,7 +14,7 @@ import (
 type cartridge struct {
 	barcode      string
 	media        *MediaType // nil for a cleaning cartridge
-	geo          *geometry
+	geo          *CostModel
 	cleaning     bool
 	cleaningUses int
 	wp           bool
@@ -225,7 +225,9 @@ func (l *Library) truncateAt(c *cartridge, id int64) error {
 func fillSynthetic(p []byte, id int64) {
 	var w [8]byte
 	binary.LittleEndian.PutUint64(w[:], uint64(id))
-	for i := 0; i < len(p); i += 8 {
-		copy(p[i:], w[:])
+	n := copy(p, w[:])
+	// Double what is written: a few large copies, not a million small ones.
+	for n < len(p) {
+		n += copy(p[n:], p[:n])
 	}
 }

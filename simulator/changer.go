@@ -69,8 +69,10 @@ func (c *Changer) Reinventory(ctx context.Context) error {
 		return err
 	}
 	l := c.l
-	l.robot.Lock()
-	defer l.robot.Unlock()
+	if err := l.robots.Acquire(ctx); err != nil {
+		return err
+	}
+	defer l.robots.Release(ctx)
 	l.mu.Lock()
 	failed, n := l.robotFailed, len(l.elems)
 	l.mu.Unlock()
@@ -94,8 +96,10 @@ func (c *Changer) Move(ctx context.Context, from, to changer.Address) error {
 // move does one robot move. Locks are taken robot → drive → library, the
 // order every path follows.
 func (l *Library) move(ctx context.Context, from, to changer.Address) error {
-	l.robot.Lock()
-	defer l.robot.Unlock()
+	if err := l.robots.Acquire(ctx); err != nil {
+		return err
+	}
+	defer l.robots.Release(ctx)
 
 	l.mu.Lock()
 	src, dst := l.byAddr[from], l.byAddr[to]
@@ -112,8 +116,10 @@ func (l *Library) move(ctx context.Context, from, to changer.Address) error {
 	// cartridge comes or goes.
 	for _, e := range []*element{src, dst} {
 		if e.drive != nil {
-			e.drive.op.Lock()
-			defer e.drive.op.Unlock()
+			if err := e.drive.op.Acquire(ctx); err != nil {
+				return err
+			}
+			defer e.drive.op.Release(ctx)
 		}
 	}
 	l.mu.Lock()
@@ -174,8 +180,8 @@ func (l *Library) move(ctx context.Context, from, to changer.Address) error {
 			d.threaded, d.pos, d.stopped, d.powerLost = true, 0, false, ""
 			cart.mounts++
 			d.stats.Mounts++
-			d.stats.Loading += cart.media.Load
-			d.debt += cart.media.Load
+			d.stats.Loading += cart.geo.Load()
+			d.debt += cart.geo.Load()
 		}
 	}
 	l.mu.Lock()

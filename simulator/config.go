@@ -26,6 +26,10 @@ type Config struct {
 
 	// RobotMove is the time of one robot move; 0 means 12 s.
 	RobotMove time.Duration `json:"robot_move,omitempty"`
+	// Robots is how many robots move cartridges, each one at a time;
+	// moves queue for the first free robot in the order they are asked.
+	// 0 means 1.
+	Robots int `json:"robots,omitempty"`
 
 	// Element addresses of the first transport, drive, storage and I/E
 	// element; all zero means 1, 500, 1000 and 10, like many SCSI libraries.
@@ -75,6 +79,9 @@ func (c *Config) withDefaults() *Config {
 	cc := *c
 	if cc.RobotMove == 0 {
 		cc.RobotMove = 12 * time.Second
+	}
+	if cc.Robots == 0 {
+		cc.Robots = 1
 	}
 	if cc.TransportBase == 0 && cc.DriveBase == 0 && cc.SlotBase == 0 && cc.PortBase == 0 {
 		cc.TransportBase, cc.DriveBase, cc.SlotBase, cc.PortBase = 1, 500, 1000, 10
@@ -132,6 +139,9 @@ func (c *Config) validate() error {
 	}
 	if len(c.Drives) == 0 && c.Slots == 0 {
 		return fmt.Errorf("%w: a library needs drives or slots", ErrConfig)
+	}
+	if c.Robots < 0 {
+		return fmt.Errorf("%w: negative robot count %d", ErrConfig, c.Robots)
 	}
 	if c.Slots < 0 || c.Ports < 0 {
 		return fmt.Errorf("%w: negative slot or port count", ErrConfig)

@@ -3,10 +3,10 @@ package simulator
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/tapekit/tapekit/simulator/vclock"
 	"github.com/tapekit/tapekit/tape"
 )
 
@@ -58,7 +58,7 @@ type driveState struct {
 	serial string
 	elem   *element
 
-	op sync.Mutex // one operation at a time; guards what follows
+	op *vclock.Resource // one operation at a time; guards what follows
 	// threaded: the cartridge in the drive is loaded and ready.
 	threaded       bool
 	pos            int64 // logical object id
@@ -115,16 +115,18 @@ func (d *Drive) enter(ctx context.Context, op string) (*driveState, error) {
 		return nil, err
 	}
 	s := d.s
-	s.op.Lock()
+	if err := s.op.Acquire(ctx); err != nil {
+		return nil, &tape.Error{Op: op, Err: err}
+	}
 	s.lib.mu.Lock()
 	closed := s.lib.closed
 	s.lib.mu.Unlock()
 	if closed {
-		s.op.Unlock()
+		s.op.Release(ctx)
 		return nil, &tape.Error{Op: op, Err: fmt.Errorf("%w: %w", tape.ErrClosed, ErrClosed)}
 	}
 	if s.failed {
-		s.op.Unlock()
+		s.op.Release(ctx)
 		return nil, &tape.Error{Op: op, Err: fmt.Errorf("%w: drive %d failed (injected)", tape.ErrHardwareError, s.index)}
 	}
 	return s, nil
@@ -175,11 +177,16 @@ func (s *driveState) writable(op string, c *cartridge) error {
 	return nil
 }
 
-// settleEvery bounds how much streaming time a drive owes before it pays:
-// a mock clock is advanced in large steps (each Add costs a millisecond of
-// wall time), a real one in small sleeps.
+// settleEvery bounds how much streaming time a drive owes before it pays.
+// On a vclock.Clock every operation pays as it ends, so that concurrent
+// drives and the robot interleave exactly; a clock.Mock is advanced in
+// large steps (each Add costs a millisecond of wall time), a real clock in
+// small sleeps.
 func (s *driveState) settleEvery() time.Duration {
-	if s.lib.mock != nil {
+	switch {
+	case s.lib.vc != nil:
+		return 0
+	case s.lib.mock != nil:
 		return time.Minute
 	}
 	return time.Duration(50 * float64(time.Millisecond) * s.lib.scale)
@@ -187,7 +194,7 @@ func (s *driveState) settleEvery() time.Duration {
 
 // stream charges n bytes moved at the native rate.
 func (s *driveState) stream(ctx context.Context, c *cartridge, n int64) error {
-	d := c.geo.stream(n)
+	d := c.geo.Read(n)
 	s.stats.Streaming += d
 	s.debt += d
 	if s.debt >= s.settleEvery() {
@@ -235,7 +242,7 @@ func (d *Drive) Read(ctx context.Context, p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("read")
 	if err != nil {
 		return 0, err
@@ -296,7 +303,7 @@ func (d *Drive) Write(ctx context.Context, p []byte) error {
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("write")
 	if err != nil {
 		return err
@@ -347,7 +354,7 @@ func (d *Drive) WriteFilemarks(ctx context.Context, count int, sync bool) error 
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	const op = "write filemarks"
 	if count < 0 {
 		return &tape.Error{Op: op, Err: fmt.Errorf("%w: negative filemark count %d", tape.ErrIllegalRequest, count)}
@@ -392,7 +399,7 @@ func (s *driveState) move(ctx context.Context, c *cartridge, id int64) error {
 	s.stopped = false // a locate positions the tape anyway
 	from, to := c.content.tapeOffset(s.pos), c.content.tapeOffset(id)
 	s.pos = id
-	t := c.geo.locate(from, to)
+	t := c.geo.Locate(from, to)
 	s.stats.Positioning += t
 	return s.spend(ctx, t)
 }
@@ -403,7 +410,7 @@ func (d *Drive) Space(ctx context.Context, kind tape.SpaceKind, count int64) err
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("space")
 	if err != nil {
 		return err
@@ -487,7 +494,7 @@ func (d *Drive) Locate(ctx context.Context, pos tape.Position) error {
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("locate")
 	if err != nil {
 		return err
@@ -515,7 +522,7 @@ func (d *Drive) LocateFile(ctx context.Context, partition int, file int64) error
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("locate file")
 	if err != nil {
 		return err
@@ -547,7 +554,7 @@ func (d *Drive) Rewind(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("rewind")
 	if err != nil {
 		return err
@@ -559,7 +566,7 @@ func (s *driveState) rewind(ctx context.Context, c *cartridge) error {
 	if err := s.flush(ctx, c, false); err != nil {
 		return err
 	}
-	t := c.geo.rewind(c.content.tapeOffset(s.pos))
+	t := c.geo.Rewind(c.content.tapeOffset(s.pos))
 	s.pos, s.stopped = 0, false
 	s.stats.Positioning += t
 	return s.spend(ctx, t)
@@ -571,7 +578,7 @@ func (d *Drive) Position(ctx context.Context) (tape.Position, error) {
 	if err != nil {
 		return tape.Position{}, err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("position")
 	if err != nil {
 		return tape.Position{}, err
@@ -586,7 +593,7 @@ func (d *Drive) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	return s.load(ctx)
 }
 
@@ -605,8 +612,8 @@ func (s *driveState) load(ctx context.Context) error {
 	s.mediumChanged = true
 	c.mounts++
 	s.stats.Mounts++
-	s.stats.Loading += c.media.Load
-	if err := s.spend(ctx, c.media.Load); err != nil {
+	s.stats.Loading += c.geo.Load()
+	if err := s.spend(ctx, c.geo.Load()); err != nil {
 		return err
 	}
 	return s.persist()
@@ -630,7 +637,7 @@ func (d *Drive) Unload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	return s.unload(ctx)
 }
 
@@ -649,8 +656,8 @@ func (s *driveState) unload(ctx context.Context) error {
 	}
 	s.threaded = false
 	if c.media != nil {
-		s.stats.Loading += c.media.Unload
-		if err := s.spend(ctx, c.media.Unload); err != nil {
+		s.stats.Loading += c.geo.Unload()
+		if err := s.spend(ctx, c.geo.Unload()); err != nil {
 			return err
 		}
 	}
@@ -663,7 +670,7 @@ func (d *Drive) Status(ctx context.Context) (tape.Status, error) {
 	if err != nil {
 		return tape.Status{}, err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	st := tape.Status{
 		Vendor: s.typ.Vendor, Product: s.typ.Product, Serial: s.serial, Revision: "SIM1",
 		MaxBlockSize: s.typ.MaxBlockSize, CleaningNeeded: s.cleaningNeeded,
@@ -703,8 +710,10 @@ func (d *Drive) TapeAlerts(ctx context.Context) (tape.TapeAlertFlags, error) {
 		return 0, err
 	}
 	s := d.s
-	s.op.Lock()
-	defer s.op.Unlock()
+	if err := s.op.Acquire(ctx); err != nil {
+		return 0, &tape.Error{Op: "tapealert", Err: err}
+	}
+	defer s.op.Release(ctx)
 	f := s.alerts
 	if s.cleaningNeeded {
 		f = f.With(alertCleanNow)
@@ -723,7 +732,7 @@ func (d *Drive) Erase(ctx context.Context, long bool) error {
 	if err != nil {
 		return err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("erase")
 	if err != nil {
 		return err
@@ -738,7 +747,7 @@ func (d *Drive) Erase(ctx context.Context, long bool) error {
 		return err
 	}
 	if long {
-		t := c.geo.stream(c.media.Capacity - c.content.tapeOffset(s.pos))
+		t := c.geo.Read(c.media.Capacity - c.content.tapeOffset(s.pos))
 		s.stats.Positioning += t
 		return s.spend(ctx, t)
 	}
@@ -747,8 +756,9 @@ func (d *Drive) Erase(ctx context.Context, long bool) error {
 
 // Stats returns what the drive did so far.
 func (d *Drive) Stats() DriveStats {
-	d.s.op.Lock()
-	defer d.s.op.Unlock()
+	ctx := context.Background()
+	d.s.op.Acquire(ctx)
+	defer d.s.op.Release(ctx)
 	return d.s.stats
 }
 

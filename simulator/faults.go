@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/tapekit/tapekit/changer"
@@ -10,17 +11,22 @@ import (
 // doing and holds them, taking the locks in the order every path follows
 // (robot, drives, library); the returned func releases them.
 func (l *Library) stopAll() (release func()) {
-	l.robot.Lock()
+	ctx := context.Background()
+	for range l.cfg.Robots {
+		l.robots.Acquire(ctx)
+	}
 	for _, d := range l.drives {
-		d.op.Lock()
+		d.op.Acquire(ctx)
 	}
 	l.mu.Lock()
 	return func() {
 		l.mu.Unlock()
 		for _, d := range l.drives {
-			d.op.Unlock()
+			d.op.Release(ctx)
 		}
-		l.robot.Unlock()
+		for range l.cfg.Robots {
+			l.robots.Release(ctx)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/tapekit/tapekit/changer"
+	"github.com/tapekit/tapekit/simulator/vclock"
 )
 
 // Options tune a library. A nil *Options means the defaults.
@@ -67,6 +68,7 @@ type Library struct {
 	cfg    *Config
 	clk    clock.Clock
 	mock   *clock.Mock
+	vc     *vclock.Clock
 	scale  float64
 	logger *slog.Logger
 	// hostMax is the SCSI targets' transfer limit; 0: none.
@@ -74,7 +76,9 @@ type Library struct {
 	dir     string   // "" for a library in memory
 	lock    *os.File // held while a directory is open
 
-	robot sync.Mutex // one move at a time
+	// robots queue moves first come, first served: each robot moves one
+	// cartridge at a time (Config.Robots of them).
+	robots *vclock.Resource
 
 	mu          sync.Mutex // guards what follows
 	closed      bool
@@ -131,11 +135,11 @@ func newLibrary(cfg *Config, opts *Options) (*Library, error) {
 		}
 	}
 	if l.clk == nil {
-		m := clock.NewMock()
-		m.Set(Epoch)
-		l.clk = m
+		l.clk = vclock.New(Epoch, nil)
 	}
 	l.mock, _ = l.clk.(*clock.Mock)
+	l.vc, _ = l.clk.(*vclock.Clock)
+	l.robots = vclock.NewResource(l.vc, "robot", cfg.Robots)
 	if l.logger == nil {
 		l.logger = slog.New(slog.DiscardHandler)
 	}
@@ -160,6 +164,7 @@ func newLibrary(cfg *Config, opts *Options) (*Library, error) {
 		}
 		e := add(changer.DataTransfer, cfg.DriveBase+changer.Address(i))
 		d := &driveState{lib: l, index: i, typ: dt, serial: serial, elem: e, poweredOn: true}
+		d.op = vclock.NewResource(l.vc, fmt.Sprintf("drive %d", i), 1)
 		e.drive = d
 		l.drives = append(l.drives, d)
 	}
@@ -190,7 +195,7 @@ func (l *Library) newCartridge(cc CartridgeConfig) (*cartridge, error) {
 	}
 	c := &cartridge{barcode: cc.Barcode, media: m, cleaning: m == nil, wp: cc.WriteProtected}
 	if c.media != nil {
-		c.geo = newGeometry(c.media)
+		c.geo = NewCostModel(c.media)
 	}
 	return c, nil
 }
@@ -232,7 +237,10 @@ func (l *Library) wait(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	if l.mock != nil {
+	switch {
+	case l.vc != nil:
+		return l.vc.SleepContext(ctx, d)
+	case l.mock != nil:
 		l.mock.Add(d)
 		return ctx.Err()
 	}

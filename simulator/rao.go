@@ -20,7 +20,7 @@ func (d *Drive) RecommendedAccessOrder(ctx context.Context, segs []tape.Segment)
 	if err != nil {
 		return nil, err
 	}
-	defer s.op.Unlock()
+	defer s.op.Release(ctx)
 	c, err := s.ready("recommended access order")
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func (d *Drive) RecommendedAccessOrder(ctx context.Context, segs []tape.Segment)
 	for len(left) > 0 {
 		best, bestCost := 0, time.Duration(-1)
 		for i, g := range left {
-			if cost := c.geo.locate(at, c.content.tapeOffset(g.FirstBlock)); bestCost < 0 || cost < bestCost {
+			if cost := c.geo.Locate(at, c.content.tapeOffset(g.FirstBlock)); bestCost < 0 || cost < bestCost {
 				best, bestCost = i, cost
 			}
 		}
@@ -53,8 +53,9 @@ func (d *Drive) RecommendedAccessOrder(ctx context.Context, segs []tape.Segment)
 // tests and benchmarks compare orders in library time.
 func (d *Drive) raoCost(segs []tape.Segment) time.Duration {
 	s := d.s
-	s.op.Lock()
-	defer s.op.Unlock()
+	ctx := context.Background()
+	s.op.Acquire(ctx)
+	defer s.op.Release(ctx)
 	c := s.cart()
 	if c == nil || c.geo == nil {
 		return 0
@@ -63,7 +64,7 @@ func (d *Drive) raoCost(segs []tape.Segment) time.Duration {
 	at := c.content.tapeOffset(s.pos)
 	for _, g := range segs {
 		start, end := c.content.tapeOffset(g.FirstBlock), c.content.tapeOffset(g.LastBlock+1)
-		t += c.geo.locate(at, start) + c.geo.stream(end-start)
+		t += c.geo.Locate(at, start) + c.geo.Read(end-start)
 		at = end
 	}
 	return t

@@ -159,8 +159,9 @@ func (t *DriveTarget) Do(ctx context.Context, cmd *scsi.Command) (scsi.Result, e
 // unitAttention reports, once, a power-on or a medium change.
 func (t *DriveTarget) unitAttention() (senseData, bool) {
 	s := t.d.s
-	s.op.Lock()
-	defer s.op.Unlock()
+	ctx := context.Background()
+	s.op.Acquire(ctx)
+	defer s.op.Release(ctx)
 	switch {
 	case s.poweredOn:
 		s.poweredOn, s.mediumChanged = false, false
@@ -621,12 +622,14 @@ func (t *DriveTarget) logSense(ctx context.Context, cmd *scsi.Command) (scsi.Res
 	case 0x00:
 		params = []byte{0x00, 0x02, 0x03, 0x2E}
 	case 0x02, 0x03: // write and read error counters
-		s.op.Lock()
+		if err := s.op.Acquire(ctx); err != nil {
+			return scsi.Result{}, err
+		}
 		bytes := s.stats.BytesWritten
 		if page == 0x03 {
 			bytes = s.stats.BytesRead
 		}
-		s.op.Unlock()
+		s.op.Release(ctx)
 		for _, code := range []uint16{0, 1, 2, 3, 4, 6} {
 			param(code, binary.BigEndian.AppendUint32(nil, 0))
 		}

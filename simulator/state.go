@@ -157,7 +157,10 @@ func openLocked(dir string, cfg *Config, opts *Options) (*Library, error) {
 			return nil, fmt.Errorf("recovering from a crash: %w", err)
 		}
 	}
-	if l.mock != nil && st.Now.After(l.mock.Now()) {
+	switch {
+	case l.vc != nil:
+		l.vc.Set(st.Now) // a library opens with no participants
+	case l.mock != nil && st.Now.After(l.mock.Now()):
 		l.mock.Set(st.Now)
 	}
 	return l, l.save()
