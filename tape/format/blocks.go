@@ -159,13 +159,11 @@ func (b *blockWriter) zeros(n int) error {
 func (b *blockWriter) startFile() { b.n, b.started, b.blocks, b.warned = 0, 0, 0, false }
 
 // blockReader reads the blocks of one tape file as a byte stream, up to the
-// filemark that ends it.
+// filemark that ends it, reading one block ahead once enabled (see
+// readAhead).
 type blockReader struct {
-	d   tape.Drive
-	ctx context.Context
-	buf []byte
-	r   int // buf[r:w] is unread
-	w   int
+	src *readAhead
+	cur []byte // the unread part of the current block
 	// blocks counts the blocks read; filemark and eod say how the file
 	// ended once Read returned io.EOF.
 	blocks        int64
@@ -173,32 +171,45 @@ type blockReader struct {
 	err           error
 }
 
+func newBlockReader(ctx context.Context, d tape.Drive, bufs *readBuffers) *blockReader {
+	return &blockReader{src: newReadAhead(ctx, d, bufs)}
+}
+
 func (b *blockReader) Read(p []byte) (int, error) {
-	for b.r == b.w {
+	for len(b.cur) == 0 {
 		if b.err != nil {
 			return 0, b.err
 		}
-		n, err := b.d.Read(b.ctx, b.buf)
+		blk, err := b.src.next()
 		switch {
-		case err == nil && n == 0:
+		case err == nil && len(blk) == 0:
 			// No block is empty; a driver saying so would loop forever.
 			b.err = fmt.Errorf("%w: the drive returned an empty block", ErrWrongFormat)
 		case err == nil:
-			b.r, b.w = 0, n
+			b.cur = blk
 			b.blocks++
 		case errors.Is(err, tape.ErrFilemark):
 			b.filemark, b.err = true, io.EOF
 		case errors.Is(err, tape.ErrEndOfData):
 			b.eod, b.err = true, io.EOF
 		case errors.Is(err, tape.ErrBlockTooLong):
-			b.err = fmt.Errorf("%w: a block is larger than the %d-byte read buffer (raise ReaderOptions.MaxBlockSize): %w", ErrWrongFormat, len(b.buf), err)
+			b.err = fmt.Errorf("%w: a block is larger than the %d-byte read buffer (raise ReaderOptions.MaxBlockSize): %w", ErrWrongFormat, b.src.bufs.size, err)
 		default:
 			b.err = err
 		}
 	}
-	k := copy(p, b.buf[b.r:b.w])
-	b.r += k
+	k := copy(p, b.cur)
+	b.cur = b.cur[k:]
 	return k, nil
+}
+
+// stop stops reading ahead and puts the drive back where a reader without
+// read-ahead would be (readAhead.stop).
+func (b *blockReader) stop() error {
+	if b.err == nil {
+		b.err = errors.New("format: reading of the tape file was stopped")
+	}
+	return b.src.stop()
 }
 
 // drain reads to the end of the tape file, reporting whether anything but
