@@ -38,6 +38,12 @@ type blockWriter struct {
 	buf  []byte // bufs[cur], being filled
 	cur  int
 	n    int
+	// limit is where the batch being filled is full: one block for the
+	// first batch of a file, twice as much for each next one, up to the
+	// whole buffer. The drive starts as soon as the first block is ready
+	// instead of after a whole batch (4 MiB to read and checksum: 7 ms
+	// with md5), and the next batch is filled while it works.
+	limit int
 	// done receives the result of each batch written, in order; inflight
 	// counts the batches handed over whose result has not been taken.
 	done     chan batchResult
@@ -79,14 +85,14 @@ const batchBytes = 4 << 20
 func newBlockWriter(d tape.Drive, size int) blockWriter {
 	k := max(1, batchBytes/size)
 	b := blockWriter{d: d, size: size, bufs: [2][]byte{make([]byte, k*size), make([]byte, k*size)}, done: make(chan batchResult, 2), q: &batchQueue{}}
-	b.buf = b.bufs[0]
+	b.buf, b.limit = b.bufs[0], size
 	return b
 }
 
 func (b *blockWriter) Write(p []byte) (int, error) {
 	done := 0
 	for len(p) > 0 {
-		k := copy(b.buf[b.n:], p)
+		k := copy(b.buf[b.n:b.limit], p)
 		p, done = p[k:], done+k
 		if err := b.commit(k); err != nil {
 			return done, err
@@ -96,13 +102,13 @@ func (b *blockWriter) Write(p []byte) (int, error) {
 }
 
 // free is the unfilled part of the current batch.
-func (b *blockWriter) free() []byte { return b.buf[b.n:] }
+func (b *blockWriter) free() []byte { return b.buf[b.n:b.limit] }
 
 // commit accounts for k bytes put into free() and hands the batch to the
 // drive when it is full.
 func (b *blockWriter) commit(k int) error {
 	b.n += k
-	if b.n == len(b.buf) {
+	if b.n == b.limit {
 		return b.flush()
 	}
 	return nil
@@ -120,6 +126,7 @@ func (b *blockWriter) flush() error {
 	b.started += int64((b.n + b.size - 1) / b.size)
 	b.cur ^= 1
 	b.buf, b.n = b.bufs[b.cur], 0
+	b.limit = min(2*b.limit, len(b.buf))
 	if b.inflight > 1 {
 		return b.waitOne()
 	}
@@ -238,7 +245,9 @@ func (b *blockWriter) zeros(n int) error {
 
 // startFile resets the per-file counters; a tape file always starts a new
 // block. Nothing is in flight between files.
-func (b *blockWriter) startFile() { b.n, b.started, b.blocks, b.warned = 0, 0, 0, false }
+func (b *blockWriter) startFile() {
+	b.n, b.limit, b.started, b.blocks, b.warned = 0, b.size, 0, 0, false
+}
 
 // blockReader reads the blocks of one tape file as a byte stream, up to the
 // filemark that ends it, reading one block ahead once enabled (see

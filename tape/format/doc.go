@@ -148,8 +148,10 @@
 //
 // Writes are pipelined: while the drive writes one batch of blocks (4 MiB,
 // or one block when blocks are larger), the next batch is read from the
-// caller's io.Reader and checksummed. Memory is two batches, whatever the
-// file size. Blocks on tape are the same whatever the batching.
+// caller's io.Reader and checksummed. A file's first batch is one block and
+// each next one twice the last, so the drive starts as soon as one block is
+// ready. Memory is two batches, whatever the file size. Blocks on tape are
+// the same whatever the batching.
 //
 // # Failures while writing
 //
