@@ -140,7 +140,7 @@ func BenchmarkDataPathWrite(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		sums []string
-	}{{"checksums=default", nil}, {"checksums=adler32+crc32c", []string{"adler32", "crc32c"}}} {
+	}{{"checksums=default", nil}, {"checksums=adler32+crc32c", []string{"adler32", "crc32c"}}, {"checksums=adler32+md5", []string{"adler32", "md5"}}} {
 		b.Run(c.name, func(b *testing.B) { benchDataPathWrite(b, c.sums) })
 	}
 }
@@ -208,6 +208,7 @@ func BenchmarkDataPathRead(b *testing.B) {
 	}{
 		{"checksums=default", nil, false},
 		{"checksums=adler32+crc32c", []string{"adler32", "crc32c"}, false},
+		{"checksums=adler32+md5", []string{"adler32", "md5"}, false},
 		{"checksums=default/max-block=ask", nil, true},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchDataPathRead(b, c.sums, c.ask) })
