@@ -4,7 +4,9 @@ package format_test
 
 import (
 	"context"
+	"crypto/md5"
 	"errors"
+	"hash"
 	"io"
 	"runtime"
 	"sync/atomic"
@@ -285,10 +287,21 @@ func benchDataPathRead(b *testing.B, sums []string, ask bool) {
 }
 
 // BenchmarkDataPathCopy is the read path of tapectl read and dump:
-// CopyTapeFile of the tape file into a writer that copies each block, as
-// writing to a pipe does, against the same raw-read baseline (which
-// writes nothing).
+// CopyTapeFile of the tape file into a writer, against the same raw-read
+// baseline (which writes nothing). The writer copies each block, as
+// writing to a pipe does (sink=copy), or also hashes it with MD5, as a
+// consumer at the other end of the pipe as busy as the drive would
+// (sink=md5).
 func BenchmarkDataPathCopy(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		hash bool
+	}{{"sink=copy", false}, {"sink=md5", true}} {
+		b.Run(c.name, func(b *testing.B) { benchDataPathCopy(b, c.hash) })
+	}
+}
+
+func benchDataPathCopy(b *testing.B, hash bool) {
 	ctx := context.Background()
 	m, d, c := costedDrive(b)
 	defer m.lib.Close()
@@ -298,6 +311,9 @@ func BenchmarkDataPathCopy(b *testing.B) {
 		b.Fatal(err)
 	}
 	sink := &pipeSink{buf: make([]byte, st.MaxBlockSize)}
+	if hash {
+		sink.h = md5.New()
+	}
 	tapekit := &side{run: func(start func()) {
 		start()
 		if err := tape.LocateFile(ctx, d, 0, 1); err != nil {
@@ -310,10 +326,17 @@ func BenchmarkDataPathCopy(b *testing.B) {
 	compare(b, c, dataPathSize, tapekit, ddRead(b, d))
 }
 
-// pipeSink copies what it is given, as writing to a pipe or a file does.
-type pipeSink struct{ buf []byte }
+// pipeSink copies what it is given, as writing to a pipe or a file does,
+// and hashes it when h is set.
+type pipeSink struct {
+	buf []byte
+	h   hash.Hash
+}
 
 func (s *pipeSink) Write(p []byte) (int, error) {
 	copy(s.buf, p)
+	if s.h != nil {
+		s.h.Write(p)
+	}
 	return len(p), nil
 }
