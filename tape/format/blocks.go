@@ -223,7 +223,6 @@ func (b *blockWriter) wait() error {
 // every block of the file.
 func (b *blockWriter) finish() error {
 	if err := b.flush(); err != nil {
-		b.wait()
 		return err
 	}
 	return b.wait()
