@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 
 	"github.com/tapekit/tapekit/tape"
+	"github.com/tapekit/tapekit/tape/format"
 )
 
 func init() {
@@ -62,33 +64,40 @@ func runRead(ctx context.Context, e *env, args []string) (err error) {
 	if size <= 0 {
 		size = 8 << 20 // the largest block of common drives
 	}
-	buf := make([]byte, size)
-	var n, blocks int64
-	for {
-		k, err := d.Read(ctx, buf)
-		if k > 0 {
-			if _, werr := e.stdout.Write(buf[:k]); werr != nil {
-				return fmt.Errorf("writing standard output: %w", werr)
-			}
-			n, blocks = n+int64(k), blocks+1
-		}
-		switch {
-		case err == nil:
-			continue
-		case errors.Is(err, tape.ErrFilemark):
-			return nil
-		case errors.Is(err, tape.ErrEndOfData):
-			if blocks == 0 {
-				return noFile(ctx, d, drive, barcode, file, err)
-			}
-			fmt.Fprintf(e.stderr, "tapectl read: tape file %d on %s ends at end of data without a filemark: it may be incomplete (%d bytes)\n", file, orUnknown(barcode), n)
-			return nil
-		case errors.Is(err, tape.ErrBlockTooLong):
-			return fmt.Errorf("tape file %d on %s: block %d is larger than drive %d's %d-byte limit, so the output is incomplete: %w", file, orUnknown(barcode), blocks, drive, size, err)
-		default:
-			return fmt.Errorf("tape file %d on %s, after %d bytes: %w", file, orUnknown(barcode), n, explainDrive(drive, barcode, err))
-		}
+	// The drive reads the next block while this one goes to standard
+	// output, as st's buffering does for dd.
+	out := &outputWriter{w: e.stdout}
+	n, blocks, err := format.CopyTapeFile(ctx, d, out, size)
+	switch {
+	case err == nil:
+		return nil
+	case out.err != nil:
+		return fmt.Errorf("writing standard output: %w", out.err)
+	case errors.Is(err, format.ErrTruncated):
+		fmt.Fprintf(e.stderr, "tapectl read: tape file %d on %s ends at end of data without a filemark: it may be incomplete (%d bytes)\n", file, orUnknown(barcode), n)
+		return nil
+	case errors.Is(err, tape.ErrEndOfData):
+		return noFile(ctx, d, drive, barcode, file, err)
+	case errors.Is(err, tape.ErrBlockTooLong):
+		return fmt.Errorf("tape file %d on %s: block %d is larger than drive %d's %d-byte limit, so the output is incomplete: %w", file, orUnknown(barcode), blocks+1, drive, size, err)
+	default:
+		return fmt.Errorf("tape file %d on %s, after %d bytes: %w", file, orUnknown(barcode), n, explainDrive(drive, barcode, err))
 	}
+}
+
+// outputWriter remembers why writing failed, to tell the operator's pipe
+// from the drive.
+type outputWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (o *outputWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil {
+		o.err = err
+	}
+	return n, err
 }
 
 // noFile explains a read of a file past end of data, saying how many files

@@ -51,11 +51,13 @@ func runRestore(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return m.explain(err)
 	}
+	// The drive's largest block is known already: Open need not ask.
+	opts := &format.ReaderOptions{MaxBlockSize: m.status.MaxBlockSize}
 	var f *format.File
 	if l.Format == format.FormatANSI {
-		f, err = format.OpenANSI(ctx, m.d, int64(fseq), nil)
+		f, err = format.OpenANSI(ctx, m.d, int64(fseq), opts)
 	} else {
-		f, err = format.Open(ctx, m.d, int64(fseq), nil)
+		f, err = format.Open(ctx, m.d, int64(fseq), opts)
 	}
 	if err != nil {
 		if errors.Is(err, tape.ErrEndOfData) {
@@ -63,6 +65,10 @@ func runRestore(ctx context.Context, e *env, args []string) (err error) {
 		}
 		return m.explain(err)
 	}
+	// The drive reads the next block while this one is checksummed and
+	// written out; if writing fails, Close stops that before the library
+	// is closed.
+	defer f.Close()
 	name := path.Base(f.Header.Path)
 	if f.Header.Path == "" || name == "/" || name == "." {
 		name = fmt.Sprintf("fseq-%d", fseq)

@@ -29,9 +29,11 @@ func OpenANSI(ctx context.Context, d tape.Drive, fseq int64, opts *ReaderOptions
 	if opts != nil {
 		o = *opts
 	}
-	return openANSIHere(ctx, d, fseq, make([]byte, readBufferSize(ctx, d, o.MaxBlockSize)), o.Expected)
+	return openANSIHere(ctx, d, fseq, newReadBuffers(readBufferSize(ctx, d, o.MaxBlockSize)), o.Expected)
 }
 
+// readBufferSize is the size of the read buffers: max when given, else
+// the drive's largest block.
 func readBufferSize(ctx context.Context, d tape.Drive, max int) int {
 	if max > 0 {
 		return max
@@ -42,13 +44,16 @@ func readBufferSize(ctx context.Context, d tape.Drive, max int) int {
 	return fallbackMaxBlock
 }
 
-func openANSIHere(ctx context.Context, d tape.Drive, fseq int64, buf []byte, expected []checksum.Value) (*File, error) {
+// openANSIHere opens the file whose header labels are at the drive's
+// position. The labels are read one by one; reading ahead starts with the
+// data.
+func openANSIHere(ctx context.Context, d tape.Drive, fseq int64, bufs *readBuffers, expected []checksum.Value) (*File, error) {
 	start, err := d.Position(ctx)
 	if err != nil {
 		return nil, fileError("read", fseq, tape.Position{}, false, err)
 	}
 	f := &File{ctx: ctx, d: d, fseq: fseq, start: start, expected: expected, ansi: true}
-	f.br = &blockReader{d: d, ctx: ctx, buf: buf}
+	f.br = newBlockReader(ctx, d, bufs)
 	f.rec = Record{Format: FormatANSI, FSeq: fseq, Block: start.Block, Status: StatusOK}
 	labels, err := f.readLabels(3)
 	if err != nil {
@@ -102,6 +107,8 @@ func openANSIHere(ctx context.Context, d tape.Drive, fseq int64, buf []byte, exp
 		return f, f.failed(err)
 	}
 	f.br.blocks = 0
+	// The data starts after the three labels and their filemark.
+	f.br.src.enable(tape.Position{Partition: start.Partition, Block: start.Block + 4}, true)
 	return f, nil
 }
 
@@ -109,10 +116,11 @@ func openANSIHere(ctx context.Context, d tape.Drive, fseq int64, buf []byte, exp
 func (f *File) readLabels(n int) ([][]byte, error) {
 	var out [][]byte
 	for range n {
-		k, err := f.d.Read(f.ctx, f.br.buf)
+		buf := f.br.src.scratch()
+		k, err := f.d.Read(f.ctx, buf)
 		switch {
 		case err == nil && k == ansiLabelSize:
-			out = append(out, append([]byte(nil), f.br.buf[:k]...))
+			out = append(out, append([]byte(nil), buf[:k]...))
 		case err == nil:
 			return out, fmt.Errorf("%w: a label block of %d bytes, want %d", ErrWrongFormat, k, ansiLabelSize)
 		case errors.Is(err, tape.ErrEndOfData):
@@ -129,7 +137,7 @@ func (f *File) readLabels(n int) ([][]byte, error) {
 }
 
 func (f *File) expectFilemark(after string) error {
-	_, err := f.d.Read(f.ctx, f.br.buf)
+	_, err := f.d.Read(f.ctx, f.br.src.scratch())
 	switch {
 	case errors.Is(err, tape.ErrFilemark):
 		return nil

@@ -107,6 +107,30 @@
 // drive's *tape.Error (a medium error at a block), ErrTruncated or
 // ErrSizeMismatch. Treat data delivered before an error as bad.
 //
+// # Reading ahead
+//
+// Reads are pipelined, as writes are (below): while Read delivers one block
+// of a file and its checksums are computed, a goroutine has the drive read
+// the next block into a second buffer, so neither the drive nor the CPU
+// waits for the other. Memory is two buffers of ReaderOptions.MaxBlockSize
+// (the second only for files of more than one block). Reading ahead starts
+// with a file's data, never reads past the filemark that ends the tape
+// file, and delivers the drive's errors (a medium error, end of data, a
+// block too long) at the same point of the stream as a plain loop of
+// reads: a file read to its end gets exactly the commands it would without
+// reading ahead, and leaves the drive at the start of the next tape file.
+// The same holds for DumpTapeFile and CopyTapeFile.
+//
+// Before the end, the drive is one object (block or filemark) past where a
+// plain reader would be. Stopping early gives that object back: a File
+// that fails (a checksum mismatch found at the trailer, a bad trailer),
+// File.Close, or a writer that refuses CopyTapeFile's data has the drive
+// space back over it, or locate back when reading it failed, so the drive
+// is where a plain reader would have stopped. That costs one READ and one
+// SPACE (or LOCATE) a plain reader would not send, on those paths only.
+// Until then the drive belongs to the File: close a File you stop reading
+// before its end before using the drive again.
+//
 // # Synchronisation: when a file is written
 //
 // Filemarks between files are buffered (WriteFilemarks with sync false) so
@@ -124,8 +148,10 @@
 //
 // Writes are pipelined: while the drive writes one batch of blocks (4 MiB,
 // or one block when blocks are larger), the next batch is read from the
-// caller's io.Reader and checksummed. Memory is two batches, whatever the
-// file size. Blocks on tape are the same whatever the batching.
+// caller's io.Reader and checksummed. A file's first batch is one block and
+// each next one twice the last, so the drive starts as soon as one block is
+// ready. Memory is two batches, whatever the file size. Blocks on tape are
+// the same whatever the batching.
 //
 // # Failures while writing
 //

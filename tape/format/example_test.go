@@ -88,6 +88,9 @@ func ExampleOpen() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Close gives the drive back when reading stops before the end (the
+	// next block is read ahead); after the end it does nothing.
+	defer f.Close()
 	data, err := io.ReadAll(f) // a checksum mismatch would be an error here
 	if err != nil {
 		log.Fatal(err)

@@ -73,9 +73,12 @@ func TestPowerLoss(t *testing.T) {
 			if len(w.Pending()) != 2 {
 				t.Fatalf("pending files: %d, want 2", len(w.Pending()))
 			}
-			// Cut after a batch of blocks has been handed to the drive, and
-			// once the drive has written it, so part of file 6 is on tape.
-			batch := int64(format.BatchBytes / (32 << 10))
+			// Cut after blocks have been handed to the drive, and once the
+			// drive has written them, so part of file 6 is on tape. The
+			// batches of a file grow from one block to BatchBytes, so when
+			// the input has given one and a half BatchBytes, at least half
+			// of BatchBytes has been handed over.
+			batch := int64(format.BatchBytes / (32 << 10) / 2)
 			start, err := m.drive.Position(ctx)
 			if err != nil {
 				t.Fatal(err)

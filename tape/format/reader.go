@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 
 	"github.com/tapekit/tapekit/checksum"
@@ -17,9 +18,10 @@ type ReaderOptions struct {
 	// Expected are checksums the caller knows (from its catalog); they
 	// are verified as well as those recorded on tape.
 	Expected []checksum.Value
-	// MaxBlockSize is the read buffer: the largest block the file may
-	// have. 0 means the drive's maximum block size (or 2 MiB when the drive
-	// does not say).
+	// MaxBlockSize is the size of each of the two read buffers (one
+	// block is read ahead): the largest block the file may have. 0 means
+	// the drive's maximum block size (or 2 MiB when the drive does not
+	// say).
 	MaxBlockSize int
 }
 
@@ -32,6 +34,11 @@ const fallbackMaxBlock = 2 << 20
 //
 // The context given to Open bounds every Read, as a request's context does
 // in net/http.
+//
+// While Read delivers one block, the next one is read from the drive (see
+// "Reading ahead" in the package documentation). A File read to io.EOF or
+// to an error is done with the drive; one left earlier must be closed
+// before the drive is used again.
 type File struct {
 	// Header is what the tar header says of the file.
 	Header FileHeader
@@ -47,6 +54,7 @@ type File struct {
 	n        int64
 	rec      Record
 	err      error // sticky: io.EOF or the failure
+	closed   bool
 
 	// For FormatANSI: the data is read straight from br, and hdr1 is
 	// checked against the trailer labels.
@@ -76,6 +84,7 @@ func OpenAt(ctx context.Context, d tape.Drive, block, fseq int64, opts *ReaderOp
 	}
 	f, err := OpenHere(ctx, d, fseq, opts)
 	if err == nil && f.Header.FSeq != fseq {
+		f.Close()
 		return nil, &FileError{Op: "read", FSeq: fseq, Pos: f.start, PosValid: true, Err: fmt.Errorf("%w: block %d holds file sequence %d", ErrBadMetadata, block, f.Header.FSeq)}
 	}
 	return f, err
@@ -88,22 +97,20 @@ func OpenHere(ctx context.Context, d tape.Drive, fseq int64, opts *ReaderOptions
 	if opts != nil {
 		o = *opts
 	}
-	if o.MaxBlockSize <= 0 {
-		o.MaxBlockSize = fallbackMaxBlock
-		if st, err := d.Status(ctx); err == nil && st.MaxBlockSize > 0 && st.MaxBlockSize <= 64<<20 {
-			o.MaxBlockSize = st.MaxBlockSize
-		}
-	}
-	return openHere(ctx, d, fseq, make([]byte, o.MaxBlockSize), o.Expected)
+	return openHere(ctx, d, fseq, newReadBuffers(readBufferSize(ctx, d, o.MaxBlockSize)), o.Expected)
 }
 
-func openHere(ctx context.Context, d tape.Drive, fseq int64, buf []byte, expected []checksum.Value) (*File, error) {
+// openHere opens the file at the drive's position, reading into bufs. The
+// header is read without read-ahead, so that a tape file that is not one
+// of ours costs no more reads than before; reading ahead starts with the
+// data.
+func openHere(ctx context.Context, d tape.Drive, fseq int64, bufs *readBuffers, expected []checksum.Value) (*File, error) {
 	start, err := d.Position(ctx)
 	if err != nil {
 		return nil, fileError("read", fseq, tape.Position{}, false, err)
 	}
 	f := &File{ctx: ctx, d: d, fseq: fseq, start: start, expected: expected}
-	f.br = &blockReader{d: d, ctx: ctx, buf: buf}
+	f.br = newBlockReader(ctx, d, bufs)
 	f.tr = tar.NewReader(f.br)
 	f.rec = Record{Format: FormatPAX, FSeq: fseq, Block: start.Block, Status: StatusOK}
 	hdr, err := f.tr.Next()
@@ -134,6 +141,7 @@ func openHere(ctx context.Context, d tape.Drive, fseq int64, buf []byte, expecte
 	if f.set, err = checksum.NewSet(names, nil); err != nil {
 		return f, f.failed(err)
 	}
+	f.br.src.enable(tape.Position{Partition: start.Partition, Block: start.Block + f.br.blocks}, true)
 	return f, nil
 }
 
@@ -158,7 +166,13 @@ func (f *File) failHeader(err error) error {
 }
 
 // failed records the failure of the file and returns it as a *FileError.
+// It first stops the read-ahead, which puts the drive back where a reader
+// without it would have stopped: Scan spaces on to the next file from
+// there.
 func (f *File) failed(err error) error {
+	if serr := f.br.stop(); serr != nil {
+		err = fmt.Errorf("%w (and the drive's position is unknown: %w)", err, serr)
+	}
 	pos, valid := f.start, true
 	if errors.Is(err, ErrTruncated) {
 		if p, perr := f.d.Position(f.ctx); perr == nil {
@@ -260,6 +274,29 @@ func (f *File) finish() error {
 	f.rec.Blocks = f.br.blocks
 	f.err = io.EOF
 	return io.EOF
+}
+
+// Close stops the File. After io.EOF or an error from Read it does nothing:
+// the file's filemark has been read, or the failure handled. Before that,
+// it waits for the object being read ahead and gives it back, spacing the
+// drive back over it (or locating back, if reading it failed): the drive
+// is then just after the last block Read took data from, where a reader
+// without read-ahead leaves it, and free for the caller. An error means
+// the drive could not be put back; its position is then unknown. Read
+// after Close returns an error wrapping fs.ErrClosed.
+func (f *File) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	err := f.br.stop()
+	if f.err == nil {
+		f.err = &FileError{Op: "read", FSeq: f.fseq, Err: fs.ErrClosed}
+	}
+	if err != nil {
+		return fileError("read", f.fseq, tape.Position{}, false, err)
+	}
+	return nil
 }
 
 func find(vs []checksum.Value, alg string) (checksum.Value, bool) {

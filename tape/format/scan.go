@@ -11,7 +11,7 @@ import (
 
 // ScanOptions tune Scan. A nil *ScanOptions means the defaults.
 type ScanOptions struct {
-	// MaxBlockSize is the read buffer, as in ReaderOptions.
+	// MaxBlockSize is the size of the read buffers, as in ReaderOptions.
 	MaxBlockSize int
 }
 
@@ -44,15 +44,10 @@ func Scan(ctx context.Context, d tape.Drive, from int64, opts *ScanOptions) iter
 			yield(Record{}, err)
 			return
 		}
-		if o.MaxBlockSize <= 0 {
-			o.MaxBlockSize = fallbackMaxBlock
-			if st, err := d.Status(ctx); err == nil && st.MaxBlockSize > 0 && st.MaxBlockSize <= 64<<20 {
-				o.MaxBlockSize = st.MaxBlockSize
-			}
-		}
-		buf := make([]byte, o.MaxBlockSize)
+		// One pair of buffers for every file.
+		bufs := newReadBuffers(readBufferSize(ctx, d, o.MaxBlockSize))
 		if l.Format == FormatANSI {
-			scanANSI(ctx, d, l, from, buf, yield)
+			scanANSI(ctx, d, l, from, bufs, yield)
 			return
 		}
 		if from > 1 {
@@ -63,14 +58,18 @@ func Scan(ctx context.Context, d tape.Drive, from int64, opts *ScanOptions) iter
 				return
 			}
 		}
-		scanPAX(ctx, d, l, from, buf, yield)
+		scanPAX(ctx, d, l, from, bufs, yield)
 	}
 }
 
-func scanPAX(ctx context.Context, d tape.Drive, l VolumeLabel, fseq int64, buf []byte, yield func(Record, error) bool) {
+// scanPAX is Scan for FormatPAX tapes. Every file is read to its end or to
+// a failure, so no read-ahead is in flight when the next one opens, and
+// the drive is where the reader stopped: after the filemark, or inside the
+// file (then it spaces on to the next).
+func scanPAX(ctx context.Context, d tape.Drive, l VolumeLabel, fseq int64, bufs *readBuffers, yield func(Record, error) bool) {
 	data := make([]byte, 256<<10)
 	for ; ; fseq++ {
-		f, err := openHere(ctx, d, fseq, buf, nil)
+		f, err := openHere(ctx, d, fseq, bufs, nil)
 		if f == nil {
 			yield(Record{}, err)
 			return
@@ -162,7 +161,7 @@ func endPosition(ctx context.Context, d tape.Drive) (tape.Position, error) {
 }
 
 // scanANSI is Scan for FormatANSI tapes; the drive is after the label.
-func scanANSI(ctx context.Context, d tape.Drive, l VolumeLabel, fseq int64, buf []byte, yield func(Record, error) bool) {
+func scanANSI(ctx context.Context, d tape.Drive, l VolumeLabel, fseq int64, bufs *readBuffers, yield func(Record, error) bool) {
 	if fseq > 1 {
 		if err := tape.LocateFile(ctx, d, 0, ANSITapeFile(fseq)); err != nil {
 			if !errors.Is(err, tape.ErrEndOfData) {
@@ -173,7 +172,7 @@ func scanANSI(ctx context.Context, d tape.Drive, l VolumeLabel, fseq int64, buf 
 	}
 	data := make([]byte, 256<<10)
 	for ; ; fseq++ {
-		f, err := openANSIHere(ctx, d, fseq, buf, nil)
+		f, err := openANSIHere(ctx, d, fseq, bufs, nil)
 		if f == nil {
 			yield(Record{}, err)
 			return
