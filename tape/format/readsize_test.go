@@ -2,8 +2,8 @@ package format_test
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
