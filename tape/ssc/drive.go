@@ -139,8 +139,13 @@ func (d *Drive) do(ctx context.Context, op string, cmd *scsi.Command) (scsi.Resu
 			return scsi.Result{}, err
 		}
 		res, err := scsi.Exec(ctx, d.t, cmd)
+		if err == nil {
+			return res, nil
+		}
+		// Declared here, not above: errors.As makes it escape, which
+		// would cost an allocation on every command.
 		var se *scsi.SenseError
-		if err == nil || !errors.As(err, &se) || attempt >= d.retries {
+		if !errors.As(err, &se) || attempt >= d.retries {
 			return res, err
 		}
 		switch s := se.Sense; {
