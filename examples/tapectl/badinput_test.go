@@ -79,6 +79,8 @@ func TestBadInput(t *testing.T) {
 			msg: "there is no file 2 on TK0001L9: it holds 1 archived file"},
 		{name: "scan -json past the last file", setup: [][]string{{"load", "1", "0"}, {"label", "0", "TK0001L9"}, {"archive", "0", "doc.go", "main.go"}}, args: []string{"scan", "-json", "-from", "5", "0"}, code: 1,
 			msg: "there is no file 5 on TK0001L9: it holds archived files 1 to 2"},
+		{name: "restore past the last file", setup: [][]string{{"load", "1", "0"}, {"label", "0", "TK0001L9"}, {"archive", "0", "doc.go", "main.go"}}, args: []string{"restore", "0", "3"}, code: 1,
+			msg: "there is no file 3 on TK0001L9: it holds archived files 1 to 2"},
 		{name: "scan of a mislabelled tape", setup: [][]string{{"load", "1", "0"}, {"label", "-force", "0", "TK0002L9"}}, args: []string{"scan", "0"}, code: 1,
 			msg: "the cartridge in drive 0 is labelled TK0002L9 but the library says it is TK0001L9", not: "written"},
 		{name: "archive to a mislabelled tape", setup: [][]string{{"load", "1", "0"}, {"label", "-force", "0", "TK0002L9"}}, args: []string{"archive", "0", "doc.go"}, code: 1,

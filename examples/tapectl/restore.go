@@ -61,6 +61,10 @@ func runRestore(ctx context.Context, e *env, args []string) (err error) {
 	}
 	if err != nil {
 		if errors.Is(err, tape.ErrEndOfData) {
+			// Say where the files end, as read and scan do.
+			if perr := m.pastLastFile(ctx, l, int64(fseq)); perr != nil {
+				return perr
+			}
 			return advise(err, "there is no file %d on %s", fseq, orUnknown(m.barcode))
 		}
 		return m.explain(err)
