@@ -77,22 +77,26 @@ step signal-write 300 "tapectl -f $SG1 write < /tmp/s.bin & p=\$!; while kill -U
 step signal-read 300 "tapectl -f $SG1 read 1 > /tmp/s2.bin & p=\$!; while kill -URG \$p 2>/dev/null; do :; done; wait \$p && cmp /tmp/s.bin /tmp/s2.bin"
 step unload-5 120 "tapectl $C unload 1"
 
-# Speed against dd through st, same drive, same data, alternating, 3 rounds.
+# Speed against dd through st, same drive, same data, alternating. Each
+# side is timed with the positioning it needs: dd after mt (rewind, fsf or
+# eod), tapectl with its own start-up, status and locate. With RK_EXTRA
+# holding sgread (scripts/sgread.c, built with gcc -static), a C loop of
+# SG_IO READs gives the floor of the sg path as well.
 head -c 50000000 /dev/urandom > /tmp/p.bin
 step load-6-1 120 "tapectl $C load 6 1"
 mt -f "$NST1" rewind
 f=0
 for round in 1 2 3 4; do
-	t0=$(now); dd if=/tmp/p.bin of="$NST1" bs=256k 2>/dev/null; t1=$(now); f=$((f + 1)); ddf=$f
+	t0=$(now); mt -f "$NST1" eod; dd if=/tmp/p.bin of="$NST1" bs=256k 2>/dev/null; t1=$(now); f=$((f + 1)); ddf=$f
 	t2=$(now); tapectl -f "$SG1" write < /tmp/p.bin > /dev/null; t3=$(now); f=$((f + 1)); tkf=$f
 	t4=$(now); tapectl -f "$SG1" read $ddf > /dev/null; t5=$(now)
-	mt -f "$NST1" rewind; mt -f "$NST1" fsf $((tkf - 1))
-	t6=$(now); dd if="$NST1" bs=256k of=/dev/null 2>/dev/null; t7=$(now)
+	t6=$(now); mt -f "$NST1" rewind; mt -f "$NST1" fsf $((tkf - 1)); dd if="$NST1" bs=256k of=/dev/null 2>/dev/null; t7=$(now)
 	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="$t4" -v g="$t5" -v h="$t6" -v i="$t7" -v r="$round" 'BEGIN{
 		printf "speed round %d: write dd %.2fs tapectl %.2fs (tapectl/dd rate %.2f); read dd %.2fs tapectl %.2fs (rate %.2f)\n",
 		r, b-a, d-c, (b-a)/(d-c), i-h, g-e, (i-h)/(g-e) }' | tee -a "$SUM"
-	# the st file position for the next dd write: end of data
-	mt -f "$NST1" eod
+	if command -v sgread > /dev/null; then
+		mt -f "$NST1" rewind; mt -f "$NST1" fsf $((tkf - 1)); sgread "$SG1" 262144 | tee -a "$SUM"
+	fi
 done
 step unload-6 120 "tapectl $C unload 1"
 
