@@ -53,6 +53,10 @@ type costedTarget struct {
 	commands atomic.Int64
 }
 
+// MaxTransfer passes on the simulated host's limit, as a wrapping
+// transport must (scsi.TransferLimiter).
+func (c *costedTarget) MaxTransfer() int { return scsi.MaxTransfer(c.t) }
+
 func (c *costedTarget) Do(ctx context.Context, cmd *scsi.Command) (scsi.Result, error) {
 	start := time.Now()
 	res, err := c.t.Do(ctx, cmd)
