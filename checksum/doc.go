@@ -45,7 +45,10 @@
 // Adler-32 and the CRC-32s of consecutive chunks combine into the checksum
 // of the whole with Combine, given the second chunk's length: a large file
 // can be hashed in parallel pieces, and an interrupted transfer can resume
-// from the checksum of what already arrived. Adler32ZeroToStandard and
+// from the checksum of what already arrived. Repeat gives the checksum of
+// a piece repeated any number of times in O(log count) steps, so periodic
+// data (the simulator's synthetic files) needs no hashing of its bulk.
+// Adler32ZeroToStandard and
 // Adler32StandardToZero convert exactly between Enstore's checksums and
 // everyone else's, given the file length.
 //

@@ -263,9 +263,14 @@ func (d *Drive) Read(ctx context.Context, p []byte) (int, error) {
 		return 0, e
 	}
 	n := min(int64(len(p)), o.len)
-	if o.synthetic {
+	switch {
+	case o.synthetic:
 		fillSynthetic(p[:n], s.pos)
-	} else {
+	case o.stream != nil:
+		if err := s.lib.readStream(c, o.stream, o.off, p[:n]); err != nil {
+			return 0, s.errAt("read", fmt.Errorf("%w: %v", tape.ErrHardwareError, err))
+		}
+	default:
 		b, err := s.lib.data(c)
 		if err == nil {
 			_, err = b.ReadAt(p[:n], o.off)

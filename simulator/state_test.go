@@ -176,6 +176,22 @@ func TestOpenRefusesBadState(t *testing.T) {
 			want: []string{"run 0"},
 		},
 		{
+			name: "index with a stream shorter than its blocks",
+			corrupt: func(t *testing.T, dir string, _ []byte) {
+				writeFile(t, filepath.Join(dir, index), `{"version":1,"runs":[{"first":0,"count":3,"len":4,"stream":{"off":0,"head":4,"tail":0,"seed":1,"size":4}}]}`)
+			},
+			path: index,
+			want: []string{"run 0: 3 blocks of 4 bytes from 0 do not fit a stream of 8 bytes"},
+		},
+		{
+			name: "index with a stream of negative size",
+			corrupt: func(t *testing.T, dir string, _ []byte) {
+				writeFile(t, filepath.Join(dir, index), `{"version":1,"runs":[{"first":0,"count":1,"len":4,"stream":{"off":0,"head":4,"tail":0,"seed":1,"size":-4}}]}`)
+			},
+			path: index,
+			want: []string{"run 0: stream"},
+		},
+		{
 			name: "data file cut short",
 			corrupt: func(t *testing.T, dir string, _ []byte) {
 				if err := os.Truncate(filepath.Join(dir, data), 7); err != nil {

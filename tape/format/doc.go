@@ -66,7 +66,9 @@
 // That stream is cut into blocks of WriterOptions.BlockSize (256 KiB by
 // default; the last block of each tape file is shorter), and a filemark
 // ends the tape file. Lowercase hex checksums, decimal numbers, UTF-8
-// text.
+// text. MemberHead and MemberTail return the bytes before and after the
+// data, so a tool can lay out a tape file without a Writer (the
+// simulator's synthetic libraries do) and get the same bytes.
 //
 // # Reading a tape without tapekit
 //

@@ -390,30 +390,32 @@ func (e *driveError) Unwrap() error { return e.err }
 // r into the block buffer, padding, trailer and end of archive.
 func (w *Writer) writeMember(hdr *tar.Header, meta Meta, r io.Reader, set *checksum.Set) error {
 	bw := &w.bw
-	// Errors of bw are *driveError already; anything else from tar is about
-	// the header.
-	if err := tar.NewWriter(bw).WriteHeader(hdr); err != nil {
-		var de *driveError
-		if errors.As(err, &de) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", ErrBadMetadata, err)
+	// The header and the trailer are encoded apart (encodeHead,
+	// encodeTrailer, shared with MemberHead and MemberTail) so that an
+	// error of tar is about the metadata and an error of bw, a
+	// *driveError, about the drive.
+	head, err := encodeHead(hdr)
+	if err != nil {
+		return err
+	}
+	if _, err := bw.Write(head); err != nil {
+		return err
 	}
 	if err := w.streamData(meta, r, set); err != nil {
 		return err
 	}
-	if err := bw.zeros(int((512 - meta.Size%512) % 512)); err != nil {
+	if err := bw.zeros(padding(meta.Size)); err != nil {
 		return err
 	}
 	sums := set.Sum()
 	if err := verifyExpected(meta.Checksums, sums); err != nil {
 		return err
 	}
-	tw := tar.NewWriter(bw)
-	if err := tw.WriteHeader(trailerHeader(meta.Size, sums)); err != nil {
+	trailer, err := encodeTrailer(meta.Size, sums)
+	if err != nil {
 		return err
 	}
-	if err := tw.Close(); err != nil {
+	if _, err := bw.Write(trailer); err != nil {
 		return err
 	}
 	return bw.finish()
