@@ -338,6 +338,15 @@ func (p *participant) block(ctx context.Context) error {
 // unblockLocked makes a sleeping or queued participant runnable early (its
 // context ended) and gives it the baton if nobody runs.
 func (c *Clock) unblockLocked(p *participant) {
+	if c.wakeLocked(p) {
+		c.dispatchLocked()
+	}
+}
+
+// wakeLocked takes a sleeping or queued participant off its event or
+// Resource queue and makes it runnable; it reports false, doing nothing,
+// for one already runnable or running.
+func (c *Clock) wakeLocked(p *participant) bool {
 	switch p.state {
 	case sleeping:
 		heap.Remove(&c.events, p.ev.index)
@@ -347,11 +356,11 @@ func (c *Clock) unblockLocked(p *participant) {
 		p.w.r.dropLocked(p.w)
 		p.w = nil
 	default:
-		return // already runnable or running
+		return false
 	}
 	p.state, p.ctx = runnable, nil
 	c.runq = append(c.runq, p)
-	c.dispatchLocked()
+	return true
 }
 
 // dispatchLocked hands the baton on when nobody holds it: to the first
@@ -393,25 +402,11 @@ func (c *Clock) dispatchLocked() {
 			// participants whose context it ended.
 			for _, p := range c.parts {
 				if (p.state == sleeping || p.state == acquiring) && p.ctx != nil && p.ctx.Err() != nil {
-					c.unblockLockedNoDispatch(p)
+					c.wakeLocked(p)
 				}
 			}
 		}
 	}
-}
-
-func (c *Clock) unblockLockedNoDispatch(p *participant) {
-	switch p.state {
-	case sleeping:
-		heap.Remove(&c.events, p.ev.index)
-		p.ev = nil
-		c.sleeping--
-	case acquiring:
-		p.w.r.dropLocked(p.w)
-		p.w = nil
-	}
-	p.state, p.ctx = runnable, nil
-	c.runq = append(c.runq, p)
 }
 
 // checkDeadlockLocked reports a deadlock when no Resource a participant
@@ -432,7 +427,7 @@ func (c *Clock) breakLocked(e *DeadlockError) {
 	for _, p := range c.parts {
 		switch p.state {
 		case sleeping, acquiring:
-			c.unblockLockedNoDispatch(p)
+			c.wakeLocked(p)
 		}
 	}
 	for _, p := range c.runq {
