@@ -185,6 +185,25 @@ func (l *Library) NeedCleaning(i int) error {
 	})
 }
 
+// fillable returns the data cartridge barcode when it can be filled
+// directly: it exists, is not a cleaning cartridge and is not in a drive.
+// The caller holds the library exclusively.
+func (l *Library) fillable(barcode string) (*cartridge, error) {
+	c, err := l.cartridge(barcode)
+	if err != nil {
+		return nil, err
+	}
+	if c.media == nil {
+		return nil, fmt.Errorf("%w: %s is a cleaning cartridge", ErrConfig, barcode)
+	}
+	for _, e := range l.elems {
+		if e.cart == c && e.drive != nil {
+			return nil, fmt.Errorf("%w: cartridge %s is in drive %d", ErrConfig, barcode, e.drive.index)
+		}
+	}
+	return c, nil
+}
+
 // FillSynthetic appends files of synthetic data to a cartridge that is not
 // in a drive: each file is fileSize bytes in blocks of blockSize (the last
 // one shorter) followed by a filemark. Synthetic blocks take no disk space;
@@ -192,17 +211,9 @@ func (l *Library) NeedCleaning(i int) error {
 // words. It fills cartridges for benchmarks without writing terabytes.
 func (l *Library) FillSynthetic(barcode string, files int, fileSize int64, blockSize int) error {
 	return l.exclusive(func() error {
-		c, err := l.cartridge(barcode)
+		c, err := l.fillable(barcode)
 		if err != nil {
 			return err
-		}
-		if c.media == nil {
-			return fmt.Errorf("%w: %s is a cleaning cartridge", ErrConfig, barcode)
-		}
-		for _, e := range l.elems {
-			if e.cart == c && e.drive != nil {
-				return fmt.Errorf("%w: cartridge %s is in drive %d", ErrConfig, barcode, e.drive.index)
-			}
 		}
 		if files < 0 || fileSize <= 0 || blockSize <= 0 {
 			return fmt.Errorf("%w: synthetic fill of %d files of %d bytes in %d-byte blocks", ErrConfig, files, fileSize, blockSize)

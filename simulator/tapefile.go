@@ -27,17 +27,9 @@ type TapeFile struct {
 func (l *Library) AppendTapeFiles(barcode string, files []TapeFile) ([]int64, error) {
 	var starts []int64
 	err := l.exclusive(func() error {
-		c, err := l.cartridge(barcode)
+		c, err := l.fillable(barcode)
 		if err != nil {
 			return err
-		}
-		if c.media == nil {
-			return fmt.Errorf("%w: %s is a cleaning cartridge", ErrConfig, barcode)
-		}
-		for _, e := range l.elems {
-			if e.cart == c && e.drive != nil {
-				return fmt.Errorf("%w: cartridge %s is in drive %d", ErrConfig, barcode, e.drive.index)
-			}
 		}
 		maxBlock := 0
 		for _, d := range l.drives {
