@@ -116,8 +116,10 @@
 // files are never evicted. The scheduler feeds the files its queued
 // requests will read with Need and Unneed (SAM's "needed soon" list); a
 // needed file is never evicted, and a name may be needed before it is
-// staged. Needs are kept in memory: a scheduler declares its queue again
-// after a restart.
+// staged; a staged file that nobody needs or pins is evictable as soon
+// as it is online, so a scheduler declares Need before it stages. Needs
+// are kept in memory: a scheduler declares its queue again after a
+// restart.
 //
 // # Archiving
 //
