@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -726,4 +728,18 @@ func (c *Cache) usedLocked() int64 {
 func (c *Cache) newTmpName() string {
 	c.tmpSeq++
 	return fmt.Sprintf("%016x.part", c.tmpSeq)
+}
+
+// List describes the files whose names start with prefix, sorted by name.
+func (c *Cache) List(prefix string) []Info {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Info
+	for name, i := range c.x.byName {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, c.info(i))
+		}
+	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
