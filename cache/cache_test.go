@@ -296,3 +296,40 @@ func TestLocked(t *testing.T) {
 		t.Fatalf("second open: %v", err)
 	}
 }
+
+func TestEvents(t *testing.T) {
+	var bytes [5]int64
+	var hits, misses, evicted, waits int
+	ev := &cache.Events{
+		StateChanged: func(name string, from, to cache.State, size int64) {
+			bytes[from] -= size
+			bytes[to] += size
+		},
+		Hit:       func(string) { hits++ },
+		Miss:      func(string) { misses++ },
+		Evicted:   func(string, int64) { evicted++ },
+		WaitBegan: func(int64) { waits++ },
+	}
+	c, err := cache.Open(t.TempDir(), &cache.Options{Quota: 1000, HighWater: 0.9, LowWater: 0.5,
+		Clock: clock.NewMock(), Logger: quietLogger(), Events: ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	put(t, c, "a", 400, cache.Online)
+	put(t, c, "b", 300, cache.Precious)
+	readAll(t, c, "a")
+	c.Open("nope")
+	put(t, c, "c", 250, cache.Precious) // evicts a
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	if _, err := c.Reserve(ctx, 500); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("reserve: %v", err)
+	}
+	s := c.Stats()
+	bytes[0] = 0
+	if s.Bytes != bytes || hits != 1 || misses != 1 || evicted != 1 || waits != 1 ||
+		s.Hits != 1 || s.Misses != 1 || s.Evictions != 1 || s.Waits != 1 {
+		t.Fatalf("events: bytes %v hits %d misses %d evicted %d waits %d; stats %+v", bytes, hits, misses, evicted, waits, s)
+	}
+}
