@@ -509,12 +509,9 @@ func (c *Cache) Stat(name string) (Info, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return Info{}, ErrClosed
-	}
-	i, e := c.x.lookup(n)
-	if e == nil {
-		return Info{}, fmt.Errorf("%w: %s", ErrNotFound, n)
+	i, _, err := c.fileLocked(n)
+	if err != nil {
+		return Info{}, err
 	}
 	return c.info(i), nil
 }
@@ -609,6 +606,19 @@ func unixTime(ns int64) time.Time {
 	return time.Unix(0, ns)
 }
 
+// fileLocked returns the index entry of the cleaned name n, or ErrClosed
+// or ErrNotFound; the caller holds c.mu.
+func (c *Cache) fileLocked(n string) (int32, *entry, error) {
+	if c.closed {
+		return nilSlot, nil, ErrClosed
+	}
+	i, e := c.x.lookup(n)
+	if e == nil {
+		return nilSlot, nil, fmt.Errorf("%w: %s", ErrNotFound, n)
+	}
+	return i, e, nil
+}
+
 // MarkArchived records that a precious file is now safely on tape: it
 // becomes online (clean) and, unless pinned or needed, evictable.
 func (c *Cache) MarkArchived(name string) error {
@@ -618,12 +628,9 @@ func (c *Cache) MarkArchived(name string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
-	}
-	i, e := c.x.lookup(n)
-	if e == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, n)
+	i, e, err := c.fileLocked(n)
+	if err != nil {
+		return err
 	}
 	if e.state != Precious {
 		return fmt.Errorf("%w: %s is %s, not precious", ErrWrongState, n, e.state)
@@ -647,12 +654,9 @@ func (c *Cache) Remove(name string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
-	}
-	i, e := c.x.lookup(n)
-	if e == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, n)
+	i, e, err := c.fileLocked(n)
+	if err != nil {
+		return err
 	}
 	if e.state != Precious && e.state != Online {
 		return fmt.Errorf("%w: %s is %s", ErrWrongState, n, e.state)

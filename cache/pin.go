@@ -66,12 +66,9 @@ func (c *Cache) Pin(name, owner, id string, lifetime time.Duration) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
-	}
-	_, e := c.x.lookup(n)
-	if e == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, n)
+	_, e, err := c.fileLocked(n)
+	if err != nil {
+		return err
 	}
 	p := Pin{Owner: owner, ID: id, Expires: c.opts.Clock.Now().Add(lifetime)}
 	if committed(e.state) {
@@ -92,12 +89,9 @@ func (c *Cache) Unpin(name, id string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
-	}
-	_, e := c.x.lookup(n)
-	if e == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, n)
+	_, e, err := c.fileLocked(n)
+	if err != nil {
+		return err
 	}
 	if !slices.ContainsFunc(c.pins[n], func(p Pin) bool { return p.ID == id }) {
 		return fmt.Errorf("%w: %s by %q", ErrNotPinned, n, id)

@@ -55,7 +55,7 @@ type Device struct {
 	packID int32
 	// broken is set when a command's result was lost; Do then refuses.
 	broken error
-	// sense and hdr are reused by each command (Do holds mu).
+	// sense is the sense buffer of every command (Do holds mu).
 	sense [SenseBufferSize]byte
 }
 
