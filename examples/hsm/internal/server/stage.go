@@ -274,6 +274,7 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 		}
 		rc.files = append(rc.files, f)
 	}
+	req.noteEnd(req.created) // everything on disk or failed at once
 	st.reqs[req.id] = req
 	st.mu.Unlock()
 
