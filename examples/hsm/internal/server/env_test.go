@@ -80,7 +80,7 @@ func newEnv(t testing.TB, mod func(*server.Config)) *env {
 	tokens, err := auth.New([]auth.Entry{
 		{Name: "admin", Token: adminTok, Scopes: []auth.Scope{auth.Admin}},
 		{Name: "reader", Token: readTok, Scopes: []auth.Scope{auth.Read}},
-		{Name: "writer", Token: writeTok, Scopes: []auth.Scope{auth.Write, auth.Read}},
+		{Name: "writer", Token: writeTok, Scopes: []auth.Scope{auth.Write}},
 		{Name: "stager", Token: stageTok, Scopes: []auth.Scope{auth.Stage}},
 		{Name: "fts", Token: ftsTok, Scopes: []auth.Scope{auth.Read, auth.Stage}},
 		{Name: "other", Token: otherTok, Scopes: []auth.Scope{auth.Read, auth.Stage}},

@@ -47,7 +47,7 @@ func routePath(escaped string) (esc, dec string, err error) {
 			return "", "", fmt.Errorf("bad percent-encoding in %q", seg)
 		}
 		if d == "." || d == ".." {
-			return "", "", errors.New(`the path has a "." or ".." segment: paths are taken as they are, never resolved`)
+			return "", "", fmt.Errorf("the path has a %q segment: paths are taken as they are, never resolved", d)
 		}
 	}
 	dec, err = url.PathUnescape(esc)

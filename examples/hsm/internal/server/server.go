@@ -160,6 +160,11 @@ func (s *Server) routes() {
 			writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed here; allowed: %s", r.Method, allow))
 		})
 	}
+	// Without it the mux would redirect /files to /files/, which
+	// ServeHTTP turns back into /files.
+	s.mux.HandleFunc(filesPrefix, func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no file named: files are %s/PATH", filesPrefix))
+	})
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no endpoint %s: files are under %s/, the Tape REST API under %s (see /.well-known/wlcg-tape-rest-api)", r.URL.Path, filesPrefix, APIPath))
 	})
