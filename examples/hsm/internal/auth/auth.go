@@ -162,7 +162,13 @@ func LoadOrCreate(path string) (entries []Entry, created string, err error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		tok := NewToken()
 		entries = []Entry{{Name: "admin", Token: tok, Scopes: []Scope{Admin}}}
-		if err := write(path, entries); err != nil {
+		err := write(path, entries)
+		if errors.Is(err, fs.ErrExist) {
+			// Another server starting on the same directory won: its
+			// file, and its printed token, stand.
+			return LoadOrCreate(path)
+		}
+		if err != nil {
 			return nil, "", err
 		}
 		return entries, tok, nil

@@ -113,3 +113,31 @@ func TestBearer(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadOrCreateRace: servers starting at once on one directory agree
+// on one token file, and exactly one prints a token.
+func TestLoadOrCreateRace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.json")
+	const n = 8
+	created := make(chan string, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, tok, err := auth.LoadOrCreate(path)
+			created <- tok
+			errs <- err
+		}()
+	}
+	printed := 0
+	for range n {
+		if tok := <-created; tok != "" {
+			printed++
+		}
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if printed != 1 {
+		t.Fatalf("%d servers printed a token", printed)
+	}
+}
