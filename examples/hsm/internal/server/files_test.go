@@ -185,3 +185,41 @@ func TestPutZeroAndLengthRules(t *testing.T) {
 	// Chunked: no Content-Length.
 	e.do("PUT", "/files/chunked", writeTok, struct{ *strings.Reader }{strings.NewReader("abc")}).want(t, http.StatusLengthRequired)
 }
+
+func TestPropfind(t *testing.T) {
+	e := newEnv(t, nil)
+	e.put("p/dir/disk.dat", []byte("12345"))
+	e.onTape(volActive, map[string][]byte{"/p/tape/t.dat": []byte("123")})
+	for _, tc := range []struct {
+		path, depth string
+		status      int
+		want        []string // substrings of the multistatus
+	}{
+		{"/files/p/dir/disk.dat", "0", 207, []string{"<D:href>/files/p/dir/disk.dat</D:href>", "<D:getcontentlength>5</D:getcontentlength>", "<D:resourcetype></D:resourcetype>", "HTTP/1.1 200 OK", "GMT</D:getlastmodified>"}},
+		{"/files/p/tape/t.dat", "", 207, []string{"<D:getcontentlength>3</D:getcontentlength>"}},
+		{"/files/p/dir/", "0", 207, []string{"<D:href>/files/p/dir/</D:href>", "<D:collection></D:collection>"}},
+		{"/files/p/tape", "0", 207, []string{"<D:collection></D:collection>"}},
+		{"/files/p", "0", 207, []string{"<D:collection>"}},
+		{"/files/p/none", "0", 404, nil},
+		{"/files/p/di", "0", 404, nil},
+		{"/files/p/dir", "1", 403, nil},
+		{"/files/p/dir", "infinity", 403, nil},
+	} {
+		var hdr []string
+		if tc.depth != "" {
+			hdr = []string{"Depth", tc.depth}
+		}
+		r := e.do("PROPFIND", tc.path, readTok, `<?xml version="1.0"?><propfind xmlns="DAV:"><allprop/></propfind>`, hdr...).want(t, tc.status)
+		for _, w := range tc.want {
+			if !strings.Contains(string(r.body), w) {
+				t.Errorf("PROPFIND %s: %s lacks %s", tc.path, r.body, w)
+			}
+		}
+		if tc.status == 207 && r.Header.Get("Content-Type") != "application/xml; charset=utf-8" {
+			t.Errorf("Content-Type %q", r.Header.Get("Content-Type"))
+		}
+	}
+	e.do("PROPFIND", "/files/p/dir/disk.dat", readTok, "").want(t, 207)
+	e.do("PROPFIND", "/files/p/dir/disk.dat", readTok, "<not xml").want(t, 400)
+	e.do("PROPFIND", "/files/p/dir/disk.dat", stageTok, "").want(t, 403)
+}

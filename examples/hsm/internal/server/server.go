@@ -133,6 +133,7 @@ func (s *Server) routes() {
 		{"GET", filesPrefix + "/{path...}", []auth.Scope{auth.Read}, s.getFile},
 		{"PUT", filesPrefix + "/{path...}", []auth.Scope{auth.Write}, s.putFile},
 		{"DELETE", filesPrefix + "/{path...}", []auth.Scope{auth.Write}, s.deleteFile},
+		{"PROPFIND", filesPrefix + "/{path...}", []auth.Scope{auth.Read}, s.propfind},
 		{"POST", api + "/stage", []auth.Scope{auth.Stage}, s.postStage},
 		{"GET", api + "/stage/{id}", []auth.Scope{auth.Stage}, s.getStage},
 		{"DELETE", api + "/stage/{id}", []auth.Scope{auth.Stage}, s.deleteStage},
