@@ -15,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/tapekit/tapekit/cache"
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/examples/hsm/internal/auth"
@@ -63,13 +66,18 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives one line per request; default slog.Default().
 	Logger *slog.Logger
+	// Registry receives the server's Prometheus metrics, served at
+	// /metrics; nil means a new registry with the Go and process
+	// collectors.
+	Registry *prometheus.Registry
 }
 
 // Server serves the HSM over HTTP. It is an http.Handler.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	mux *http.ServeMux
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	metrics *metrics
 
 	stages stages
 }
@@ -111,7 +119,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	s.metrics = newMetrics(s, cfg.Registry)
 	s.stages.init()
 	s.routes()
 	return s, nil
@@ -130,6 +143,7 @@ func (s *Server) routes() {
 	routes := []route{
 		{"GET", "/.well-known/wlcg-tape-rest-api", nil, s.wellKnown},
 		{"GET", "/healthz", nil, s.healthz},
+		{"GET", "/metrics", []auth.Scope{auth.Read}, s.serveMetrics},
 		{"GET", filesPrefix + "/{path...}", []auth.Scope{auth.Read}, s.getFile},
 		{"PUT", filesPrefix + "/{path...}", []auth.Scope{auth.Write}, s.putFile},
 		{"DELETE", filesPrefix + "/{path...}", []auth.Scope{auth.Write}, s.deleteFile},
@@ -241,11 +255,14 @@ func (s *Server) authorize(scopes []auth.Scope, h http.HandlerFunc) http.Handler
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	var route string
 	defer func() {
+		took := time.Since(start)
+		s.metrics.observe(route, r.Method, rec.status, took)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.RequestURI()),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("took", time.Since(start)), slog.String("client", rec.client))
+			slog.Duration("took", took), slog.String("client", rec.client))
 	}()
 	esc, dec, err := routePath(r.URL.EscapedPath())
 	if err != nil {
@@ -257,6 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u.Path, u.RawPath = dec, ""
 	r2.URL = &u
 	s.mux.ServeHTTP(rec, r2)
+	route = r2.Pattern
 }
 
 // recorder notes the status and size of a response for the log. It keeps

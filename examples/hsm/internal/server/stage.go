@@ -169,6 +169,12 @@ func (s *Server) postStage(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "the catalog cannot be read: "+err.Error())
 		return
 	}
+	failedAtOnce := 0
+	for _, f := range req.files {
+		if f.state == failed {
+			failedAtOnce++
+		}
+	}
 	if err := s.recall(r.Context(), req, toRecall, ids); err != nil {
 		w.Header().Set("Retry-After", "10")
 		writeProblem(w, r, http.StatusServiceUnavailable, "the tape scheduler did not take the recalls: "+err.Error()+"; nothing was staged")
@@ -177,6 +183,9 @@ func (s *Server) postStage(w http.ResponseWriter, r *http.Request) {
 	for _, f := range onDisk {
 		s.pin(f)
 	}
+	s.metrics.stageFiles(submitted, len(req.files))
+	s.metrics.stageFiles(completed, len(onDisk))
+	s.metrics.stageFiles(failed, failedAtOnce)
 	s.purgeEnded(now)
 	w.Header().Set("Location", APIPath+"/stage/"+req.id)
 	writeJSON(w, r, http.StatusCreated, map[string]string{"requestId": req.id})
@@ -347,6 +356,7 @@ func (s *Server) endFiles(fs []*stageFile, r scheduler.Request) {
 		}
 		f.started, f.finished = orNow(r.Started, f.started, now), orNow(r.Ended, time.Time{}, now)
 		f.req.noteEnd(now)
+		s.metrics.stageFiles(f.state, 1)
 	}
 	st.mu.Unlock()
 	for _, f := range pins {
@@ -569,6 +579,7 @@ func (s *Server) cancelStage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	st.mu.Unlock()
+	s.metrics.stageFiles(canceled, len(unneed))
 	s.cancelRecalls(r.Context(), cancel, "")
 	for _, f := range unneed {
 		s.cfg.Cache.Unneed(f.name, q.id)
@@ -637,6 +648,7 @@ func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request) {
 	}
 	delete(st.reqs, q.id)
 	st.mu.Unlock()
+	s.metrics.stageFiles(canceled, len(unneed))
 	s.cancelRecalls(r.Context(), cancel, group)
 	for _, f := range unneed {
 		s.cfg.Cache.Unneed(f.name, q.id)
