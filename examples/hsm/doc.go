@@ -71,6 +71,17 @@
 // Every endpoint accepts a trailing slash. A path with a "." or ".."
 // segment, encoded or not, is refused, never resolved.
 //
+// # Observability
+//
+// GET /metrics (a token with read) is the Prometheus exposition:
+// hsm_http_requests_total and hsm_http_request_duration_seconds by route,
+// hsm_http_problems_total by status, hsm_stage_files_total by state,
+// hsm_stage_requests, hsm_recalls_waiting, and the disk cache
+// (hsm_cache_bytes and hsm_cache_files by state, quota, used, reserved,
+// hits, misses, evictions), with the Go and process collectors. GET
+// /healthz needs no token. Logs are log/slog JSON on standard error, one
+// line per request.
+//
 // # Errors
 //
 // Every error is an RFC 9457 problem (application/problem+json) whose

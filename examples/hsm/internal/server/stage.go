@@ -191,22 +191,39 @@ func (s *Server) postStage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusCreated, map[string]string{"requestId": req.id})
 }
 
+// lookupWorkers bounds the catalog lookups of one stage request that run
+// at once: the SQLite catalog reads on a few connections in parallel.
+const lookupWorkers = 4
+
 // lookup finds the catalog ids of files; a file the catalog does not have
-// fails (id 0).
+// fails (id 0). Large requests look up in parallel: one query per file is
+// most of what accepting a stage request costs.
 func (s *Server) lookup(ctx context.Context, fs []*stageFile) ([]int64, error) {
 	ids := make([]int64, len(fs))
-	for i, f := range fs {
-		cf, err := s.cfg.Catalog.FileByPath(ctx, catalogPath(f.name))
-		switch {
-		case errors.Is(err, catalog.ErrNotFound):
-			f.state, f.finished, f.err = failed, f.req.created, "no such file: it is neither on disk nor on tape"
-		case err != nil:
-			return nil, err
-		default:
-			ids[i] = cf.ID
-		}
+	workers := min(lookupWorkers, len(fs)/64+1)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(fs); i += workers {
+				f := fs[i]
+				cf, err := s.cfg.Catalog.FileByPath(ctx, catalogPath(f.name))
+				switch {
+				case errors.Is(err, catalog.ErrNotFound):
+					f.state, f.finished, f.err = failed, f.req.created, "no such file: it is neither on disk nor on tape"
+				case err != nil:
+					errs[w] = err
+					return
+				default:
+					ids[i] = cf.ID
+				}
+			}
+		}()
 	}
-	return ids, nil
+	wg.Wait()
+	return ids, errors.Join(errs...)
 }
 
 // recall submits the recalls of a new stage request and registers it.
