@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -346,5 +347,26 @@ func TestArchiveInfoLocalities(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatal(diff)
+	}
+}
+
+func TestStageSchedulerDown(t *testing.T) {
+	e := newEnv(t, nil)
+	e.onTape(volActive, map[string][]byte{"/down": []byte("d")})
+	e.sched.FailSubmit(errors.New("queue store unreachable"))
+	r := e.do("POST", "/api/v1/stage", ftsTok, map[string]any{"files": []map[string]any{{"path": "/down"}}}).want(t, http.StatusServiceUnavailable)
+	if r.Header.Get("Retry-After") == "" || !strings.Contains(r.detail(t), "queue store unreachable") {
+		t.Fatalf("%s %v", r.body, r.Header)
+	}
+	if n := len(e.sched.Requests()); n != 0 {
+		t.Fatalf("%d recalls", n)
+	}
+	if byFile, byID := e.srv.InFlight(); byFile+byID != 0 {
+		t.Fatal("a refused request left recalls waited for")
+	}
+	e.sched.FailSubmit(nil)
+	id := e.stage(ftsTok, "/down")
+	if got := e.states(ftsTok, id); got["/down"] != "SUBMITTED" {
+		t.Fatalf("states %v", got)
 	}
 }
