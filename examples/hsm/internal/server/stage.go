@@ -150,14 +150,22 @@ func (s *Server) postStage(w http.ResponseWriter, r *http.Request) {
 		req.files[i] = &stageFile{req: req, sent: echoPath(*f.Path), name: name, lifetime: min(lt, cache.DefaultMaxPinLifetime)}
 	}
 
-	// What is on disk is done; the rest needs the catalog's file id.
+	// What is on disk is done once pinned, before anyone can see the
+	// request; the rest needs the catalog's file id.
 	var onDisk, toRecall []*stageFile
 	for _, f := range req.files {
 		info, err := s.cfg.Cache.Stat(f.name)
-		switch {
-		case err == nil && (info.State == cache.Precious || info.State == cache.Online):
+		if err == nil && (info.State == cache.Precious || info.State == cache.Online) {
+			err = s.pin(f)
+			if errors.Is(err, cache.ErrNotFound) { // evicted meanwhile
+				toRecall = append(toRecall, f)
+				continue
+			}
 			f.state, f.finished = completed, now
 			onDisk = append(onDisk, f)
+			continue
+		}
+		switch {
 		case err == nil && info.State == cache.Incoming:
 			f.state, f.finished, f.err = failed, now, "the file is still being uploaded: stage it once its PUT has finished"
 		default:
@@ -166,6 +174,7 @@ func (s *Server) postStage(w http.ResponseWriter, r *http.Request) {
 	}
 	ids, err := s.lookup(r.Context(), toRecall)
 	if err != nil {
+		s.cfg.Cache.UnpinRequest(req.id)
 		writeProblem(w, r, http.StatusServiceUnavailable, "the catalog cannot be read: "+err.Error())
 		return
 	}
@@ -176,12 +185,10 @@ func (s *Server) postStage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := s.recall(r.Context(), req, toRecall, ids); err != nil {
+		s.cfg.Cache.UnpinRequest(req.id)
 		w.Header().Set("Retry-After", "10")
 		writeProblem(w, r, http.StatusServiceUnavailable, "the tape scheduler did not take the recalls: "+err.Error()+"; nothing was staged")
 		return
-	}
-	for _, f := range onDisk {
-		s.pin(f)
 	}
 	s.metrics.stageFiles(submitted, len(req.files))
 	s.metrics.stageFiles(completed, len(onDisk))
@@ -408,11 +415,14 @@ func (q *stageRequest) noteEnd(now time.Time) {
 }
 
 // pin holds a staged file on disk for its lifetime, on behalf of the
-// request's owner and id.
-func (s *Server) pin(f *stageFile) {
-	if err := s.cfg.Cache.Pin(f.name, f.req.owner, f.req.id, f.lifetime); err != nil {
+// request's owner and id. A failure is logged: the file is staged, only
+// not held.
+func (s *Server) pin(f *stageFile) error {
+	err := s.cfg.Cache.Pin(f.name, f.req.owner, f.req.id, f.lifetime)
+	if err != nil {
 		s.log.Warn("pin of a staged file failed", "path", f.name, "request", f.req.id, "err", err)
 	}
+	return err
 }
 
 // request returns the stage request id if the client may see it; it has

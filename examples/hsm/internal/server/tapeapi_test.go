@@ -353,8 +353,12 @@ func TestArchiveInfoLocalities(t *testing.T) {
 func TestStageSchedulerDown(t *testing.T) {
 	e := newEnv(t, nil)
 	e.onTape(volActive, map[string][]byte{"/down": []byte("d")})
+	e.put("up", []byte("u"))
 	e.sched.FailSubmit(errors.New("queue store unreachable"))
-	r := e.do("POST", "/api/v1/stage", ftsTok, map[string]any{"files": []map[string]any{{"path": "/down"}}}).want(t, http.StatusServiceUnavailable)
+	r := e.do("POST", "/api/v1/stage", ftsTok, map[string]any{"files": []map[string]any{{"path": "/up"}, {"path": "/down"}}}).want(t, http.StatusServiceUnavailable)
+	if info, _ := e.cache.Stat("up"); len(info.Pins) != 0 {
+		t.Fatalf("a refused request left pins: %+v", info.Pins)
+	}
 	if r.Header.Get("Retry-After") == "" || !strings.Contains(r.detail(t), "queue store unreachable") {
 		t.Fatalf("%s %v", r.body, r.Header)
 	}
