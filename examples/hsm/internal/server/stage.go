@@ -495,12 +495,14 @@ func (s *Server) getStage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) refresh(ctx context.Context, q *stageRequest) {
 	st := &s.stages
 	st.mu.Lock()
-	seen := map[*recall]bool{}
+	waiting := map[*recall][]*stageFile{}
 	var rcs []*recall
 	for _, f := range q.files {
-		if rc := f.recall; rc != nil && !f.state.ended() && !rc.done && !seen[rc] {
-			seen[rc] = true
-			rcs = append(rcs, rc)
+		if rc := f.recall; rc != nil && !f.state.ended() {
+			if waiting[rc] == nil {
+				rcs = append(rcs, rc)
+			}
+			waiting[rc] = append(waiting[rc], f)
 		}
 	}
 	st.mu.Unlock()
@@ -512,12 +514,15 @@ func (s *Server) refresh(ctx context.Context, q *stageRequest) {
 		}
 		if r.State.Ended() {
 			s.RecallEnded(r)
+			// Files that joined the recall as it ended are not on its
+			// list: they get the outcome here.
+			s.endFiles(waiting[rc], r)
 			continue
 		}
 		if r.State == scheduler.Running {
 			now := s.cfg.Now()
 			st.mu.Lock()
-			for _, f := range rc.files {
+			for _, f := range waiting[rc] {
 				if f.state == submitted {
 					f.state, f.started = started, orNow(r.Started, time.Time{}, now)
 				}
