@@ -33,6 +33,10 @@ type Config struct {
 	OnEnd func(scheduler.Request)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// AfterSubmit, if set, runs after a Submit has queued its requests and
+	// before it returns: a test's way to have something happen while a
+	// caller waits for Submit.
+	AfterSubmit func(queued []scheduler.Request)
 }
 
 // Scheduler is the fake. It is safe for concurrent use.
@@ -76,6 +80,14 @@ func (s *Scheduler) Submit(ctx context.Context, reqs ...scheduler.Request) ([]sc
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	out, err := s.submit(reqs)
+	if err == nil && s.cfg.AfterSubmit != nil {
+		s.cfg.AfterSubmit(out)
+	}
+	return out, err
+}
+
+func (s *Scheduler) submit(reqs []scheduler.Request) ([]scheduler.Request, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failSubmit != nil {

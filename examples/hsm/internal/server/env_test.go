@@ -49,6 +49,8 @@ type env struct {
 	mu      sync.Mutex
 	tape    map[string][]byte // catalog path → data
 	fileSeq map[string]int64  // volume → last file sequence
+	// afterSubmit runs inside the fake's Submit, after it queued.
+	afterSubmit func([]scheduler.Request)
 }
 
 func newEnv(t testing.TB, mod func(*server.Config)) *env {
@@ -89,7 +91,14 @@ func newEnv(t testing.TB, mod func(*server.Config)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, cache: c, cat: cat, tape: map[string][]byte{}, fileSeq: map[string]int64{}}
-	e.sched = fakesched.New(fakesched.Config{Deliver: e.deliver})
+	e.sched = fakesched.New(fakesched.Config{Deliver: e.deliver, AfterSubmit: func(q []scheduler.Request) {
+		e.mu.Lock()
+		f := e.afterSubmit
+		e.mu.Unlock()
+		if f != nil {
+			f(q)
+		}
+	}})
 	cfg := server.Config{Cache: c, Catalog: cat, Scheduler: e.sched, Tokens: tokens, SiteName: "test-site", Logger: quiet}
 	if mod != nil {
 		mod(&cfg)

@@ -374,3 +374,35 @@ func TestStageSchedulerDown(t *testing.T) {
 		t.Fatalf("states %v", got)
 	}
 }
+
+// TestJoinRecallEndingMeanwhile: a request joins a recall in flight that
+// ends while the request's own Submit runs; the file gets the outcome.
+func TestJoinRecallEndingMeanwhile(t *testing.T) {
+	e := newEnv(t, nil)
+	e.onTape(volActive, map[string][]byte{"/j/x": []byte("x"), "/j/y": []byte("y")})
+	e.stage(ftsTok, "/j/x")
+	x := e.recallOf("/j/x")
+	e.mu.Lock()
+	e.afterSubmit = func([]scheduler.Request) {
+		e.mu.Lock()
+		e.afterSubmit = nil // once
+		e.mu.Unlock()
+		must(t, e.sched.Finish(context.Background(), x.ID, scheduler.Done, ""))
+	}
+	e.mu.Unlock()
+	id := e.stage(otherTok, "/j/x", "/j/y")
+	if got := e.states(otherTok, id); got["/j/x"] != "COMPLETED" || got["/j/y"] != "SUBMITTED" {
+		t.Fatalf("states %v", got)
+	}
+	info, _ := e.cache.Stat("j/x")
+	owners := map[string]bool{}
+	for _, p := range info.Pins {
+		owners[p.Owner] = true
+	}
+	if !owners["other"] || !owners["fts"] {
+		t.Fatalf("pins %+v", info.Pins)
+	}
+	if n := len(e.sched.Requests()); n != 2 {
+		t.Fatalf("%d recalls, want 2 (x shared)", n)
+	}
+}
