@@ -53,7 +53,45 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, "", info.Created, f)
+	pw := &problemWriter{ResponseWriter: w}
+	http.ServeContent(pw, r, "", info.Created, f)
+	if pw.status != 0 { // ServeContent's own error text becomes a problem
+		writeProblem(w, r, pw.status, fmt.Sprintf("%s (the file has %d bytes)", strings.TrimSpace(pw.text.String()), info.Size))
+	}
+}
+
+// problemWriter passes a response through unless its status is an error:
+// then it keeps the text for a problem answer instead. It keeps
+// io.ReaderFrom, so files still go out with sendfile.
+type problemWriter struct {
+	http.ResponseWriter
+	status int
+	text   strings.Builder
+}
+
+func (p *problemWriter) WriteHeader(code int) {
+	if code >= 400 {
+		p.status = code
+		return
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+func (p *problemWriter) Write(b []byte) (int, error) {
+	if p.status != 0 {
+		if p.text.Len() < 1024 {
+			p.text.Write(b)
+		}
+		return len(b), nil
+	}
+	return p.ResponseWriter.Write(b)
+}
+
+func (p *problemWriter) ReadFrom(src io.Reader) (int64, error) {
+	if p.status != 0 {
+		return io.Copy(io.Discard, src)
+	}
+	return io.Copy(p.ResponseWriter, src)
 }
 
 // notOnDisk answers a read of a file the cache cannot serve, saying where

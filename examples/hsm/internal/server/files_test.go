@@ -64,6 +64,12 @@ func TestPutGetHeadDelete(t *testing.T) {
 		t.Errorf("range: %q", r.body)
 	}
 
+	// A range beyond the end is a problem too.
+	r = e.do("GET", "/files/exp/run1/f.dat", readTok, nil, "Range", "bytes=9000-9999").want(t, http.StatusRequestedRangeNotSatisfiable)
+	if d := r.detail(t); !strings.Contains(d, "the file has 8000 bytes") || r.Header.Get("Content-Range") != "bytes */8000" {
+		t.Errorf("416: %q, Content-Range %q", d, r.Header.Get("Content-Range"))
+	}
+
 	// Files are never overwritten.
 	e.do("PUT", "/files/exp/run1/f.dat", writeTok, "other").want(t, http.StatusConflict)
 
