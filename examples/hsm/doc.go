@@ -79,7 +79,8 @@
 // hsm_stage_requests, hsm_recalls_waiting, and the disk cache
 // (hsm_cache_bytes and hsm_cache_files by state, quota, used, reserved,
 // hits, misses, evictions), with the Go and process collectors. GET
-// /healthz needs no token. Logs are log/slog JSON on standard error, one
+// /healthz (the process serves) and GET /readyz (the catalog answers)
+// need no token. Logs are log/slog JSON on standard error, one
 // line per request.
 //
 // # Errors

@@ -47,3 +47,15 @@ func TestMetrics(t *testing.T) {
 		t.Log(body)
 	}
 }
+
+func TestHealthAndReady(t *testing.T) {
+	e := newEnv(t, nil)
+	e.do("GET", "/healthz", "", nil).want(t, http.StatusOK)
+	e.do("GET", "/readyz/", "", nil).want(t, http.StatusOK)
+	e.cat.Close()
+	r := e.do("GET", "/readyz", "", nil).want(t, http.StatusServiceUnavailable)
+	if !strings.Contains(r.detail(t), "catalog") {
+		t.Errorf("detail %q", r.detail(t))
+	}
+	e.do("GET", "/healthz", "", nil).want(t, http.StatusOK)
+}

@@ -143,6 +143,7 @@ func (s *Server) routes() {
 	routes := []route{
 		{"GET", "/.well-known/wlcg-tape-rest-api", nil, s.wellKnown},
 		{"GET", "/healthz", nil, s.healthz},
+		{"GET", "/readyz", nil, s.readyz},
 		{"GET", "/metrics", []auth.Scope{auth.Read}, s.serveMetrics},
 		{"GET", filesPrefix + "/{path...}", []auth.Scope{auth.Read}, s.getFile},
 		{"PUT", filesPrefix + "/{path...}", []auth.Scope{auth.Write}, s.putFile},
@@ -310,6 +311,20 @@ func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// healthz says the process serves HTTP.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz says whether requests can be served: the catalog answers a read
+// within two seconds.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.cfg.Catalog.Pools(ctx); err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, r, http.StatusServiceUnavailable, "not ready: the catalog does not answer: "+err.Error())
+		return
+	}
+	writeJSON(w, r, http.StatusOK, map[string]string{"status": "ready"})
 }
