@@ -13,7 +13,7 @@
 //
 // # Tokens
 //
-// Every endpoint but discovery and /healthz needs a bearer token
+// Every endpoint but discovery, /healthz and /readyz needs a bearer token
 // (Authorization: Bearer TOKEN). On first start the server creates
 // DATA/tokens.json (mode 0600) with one admin token and prints it once.
 // Clients are added by editing the file; each has scopes:
