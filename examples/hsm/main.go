@@ -127,11 +127,16 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 	srv, err := server.New(server.Config{
 		Cache: c, Catalog: cat, Scheduler: newNoTape(), Tokens: tokens,
 		SiteName: f.siteName, BaseURL: f.baseURL, MaxFileSize: f.maxFileSize,
-		DefaultDiskLifetime: f.diskLifetime, Logger: log,
+		DefaultDiskLifetime: f.diskLifetime, Logger: log, StateDir: f.data,
 	})
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if cerr := srv.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return err
@@ -184,7 +189,7 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 // printed this once; it stays in the token file.
 func printBanner(w io.Writer, base string, f flags, created string) {
 	fmt.Fprintf(w, "tapekit hsm serving %s\n", base)
-	fmt.Fprintf(w, "  data:      %s (cache/, catalog.db, tokens.json)\n", f.data)
+	fmt.Fprintf(w, "  data:      %s (cache/, catalog.db, stages.jsonl, tokens.json)\n", f.data)
 	fmt.Fprintf(w, "  tape:      none wired in yet: files stay on disk, recalls fail\n")
 	fmt.Fprintf(w, "  discovery: %s/.well-known/wlcg-tape-rest-api\n", base)
 	tok := "$TOKEN"

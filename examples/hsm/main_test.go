@@ -120,8 +120,9 @@ func TestStartPrintTokenOnceServeStop(t *testing.T) {
 
 func TestStageWithoutTapeFailsSaying(t *testing.T) {
 	t.Setenv(tokenEnv, "ci-token-0123456789abcdef")
-	addr, _, stop := start(t, "-data", t.TempDir())
-	defer stop()
+	data := t.TempDir()
+	addr, _, stop := start(t, "-data", data)
+	defer func() { stop() }()
 	do := func(method, path, body string) string {
 		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer ci-token-0123456789abcdef")
@@ -141,6 +142,14 @@ func TestStageWithoutTapeFailsSaying(t *testing.T) {
 	st := do("GET", "/api/v1/stage/"+id[1], "")
 	if !strings.Contains(st, `"path":"/d/on-disk","onDisk":true,"state":"COMPLETED"`) || !strings.Contains(st, `"path":"/d/absent","onDisk":false,"state":"FAILED","error":"no such file`) {
 		t.Fatalf("status %s", st)
+	}
+	// The request is still there after a restart.
+	if c := stop(); c != 0 {
+		t.Fatalf("exit %d", c)
+	}
+	addr, _, stop = start(t, "-data", data)
+	if again := do("GET", "/api/v1/stage/"+id[1], ""); again != st {
+		t.Fatalf("after a restart:\n%s\nwas\n%s", again, st)
 	}
 }
 

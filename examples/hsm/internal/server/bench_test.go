@@ -51,14 +51,23 @@ func stageBody(paths []string) []byte {
 // BenchmarkStage measures stage requests accepted over HTTP, 1000 files
 // each, files that are only on tape: the body parsed, each file looked up
 // in the cache and the SQLite catalog, one Submit of 1000 recalls, the
-// request registered; and, timed too, the end of every recall (in the
+// request registered (with journal=true, also written to the stage request
+// journal and fsynced); and, timed too, the end of every recall (in the
 // fake, at once) as the server records it. Reported as files/s (goal: at
 // least 10,000).
 func BenchmarkStage(b *testing.B) {
-	for _, clients := range []int{1, 8} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+	for _, bc := range []struct {
+		clients int
+		journal bool
+	}{{1, false}, {8, false}, {1, true}, {8, true}} {
+		clients := bc.clients
+		b.Run(fmt.Sprintf("clients=%d/journal=%v", clients, bc.journal), func(b *testing.B) {
 			const perRequest = 1000
-			e := newEnv(b, nil)
+			e := newEnv(b, func(c *serverConfig) {
+				if bc.journal {
+					c.StateDir = b.TempDir()
+				}
+			})
 			paths := e.benchFiles(100 * perRequest)
 			bodies := make([][]byte, len(paths)/perRequest)
 			for i := range bodies {

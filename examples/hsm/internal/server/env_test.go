@@ -40,6 +40,7 @@ const (
 // the cache when the fake finishes a recall.
 type env struct {
 	t     testing.TB
+	cfg   server.Config
 	hs    *httptest.Server
 	srv   *server.Server
 	cache *cache.Cache
@@ -103,14 +104,33 @@ func newEnv(t testing.TB, mod func(*server.Config)) *env {
 	if mod != nil {
 		mod(&cfg)
 	}
-	e.srv, err = server.New(cfg)
+	e.cfg = cfg
+	e.start()
+	return e
+}
+
+// start builds the server from e.cfg and serves it.
+func (e *env) start() {
+	e.t.Helper()
+	srv, err := server.New(e.cfg)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
+	e.srv = srv
 	e.sched.SetOnEnd(e.srv.RecallEnded)
 	e.hs = httptest.NewServer(e.srv)
-	t.Cleanup(e.hs.Close)
-	return e
+	e.t.Cleanup(e.hs.Close)
+	e.t.Cleanup(func() { srv.Close() })
+}
+
+// restart stops the server and starts a new one on the same cache,
+// catalog, scheduler and state directory, as a restarted process would
+// find them.
+func (e *env) restart() {
+	e.t.Helper()
+	e.hs.Close()
+	must(e.t, e.srv.Close())
+	e.start()
 }
 
 func must(t testing.TB, err error) {
@@ -347,3 +367,5 @@ func (e *env) recallOf(path string) scheduler.Request {
 }
 
 type serverConfig = server.Config
+
+func newServer(cfg server.Config) (*server.Server, error) { return server.New(cfg) }

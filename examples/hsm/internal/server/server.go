@@ -62,6 +62,9 @@ type Config struct {
 	RetryAfter time.Duration
 	// KeepEnded is how long a stage request that ended stays visible.
 	KeepEnded time.Duration
+	// StateDir keeps the stage requests across restarts (journal.go);
+	// empty keeps them in memory only.
+	StateDir string
 	// Now is the clock of request times; default time.Now.
 	Now func() time.Time
 	// Logger receives one line per request; default slog.Default().
@@ -78,6 +81,7 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	metrics *metrics
+	journal *journal // nil without Config.StateDir
 
 	stages stages
 }
@@ -126,9 +130,29 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(s, cfg.Registry)
 	s.stages.init()
+	if cfg.StateDir != "" {
+		j, err := openJournal(cfg.StateDir, &s.stages)
+		if err != nil {
+			return nil, fmt.Errorf("server: stage requests: %w", err)
+		}
+		s.journal = j
+		// Needs live in memory: declare again what the recalls in flight
+		// will bring.
+		for _, q := range s.stages.reqs {
+			for _, f := range q.files {
+				if f.recall != nil && !f.state.ended() {
+					cfg.Cache.Need(f.name, q.id)
+				}
+			}
+		}
+	}
 	s.routes()
 	return s, nil
 }
+
+// Close closes the stage request journal. Call it after the HTTP server
+// has stopped.
+func (s *Server) Close() error { return s.journal.close() }
 
 // routes registers the endpoints. Every path also has a pattern without
 // a method, so a wrong method gets a 405 problem rather than the mux's

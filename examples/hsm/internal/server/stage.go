@@ -287,10 +287,25 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 		}
 	}
 
+	for i, rc := range newRecalls {
+		rc.id = got[i].ID
+	}
+	for f, rc := range joins {
+		f.recall = rc // f is not visible yet; rc's id, group and file are set for good
+	}
+	if err := s.journal.append(createRecord(req)); err != nil {
+		for _, rc := range newRecalls {
+			s.cfg.Scheduler.Cancel(ctx, rc.id)
+		}
+		for f := range joins {
+			s.cfg.Cache.Unneed(f.name, req.id)
+		}
+		return fmt.Errorf("the stage request could not be made durable: %w", err)
+	}
+
 	st.mu.Lock()
 	var ended []scheduler.Request
 	for i, rc := range newRecalls {
-		rc.id = got[i].ID
 		st.byID[rc.id] = rc
 		st.byFile[rc.fileID] = rc
 		if got[i].State.Ended() {
@@ -300,7 +315,6 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 	req.recalls = newRecalls
 	var late []*stageFile // joined a recall that ended meanwhile
 	for f, rc := range joins {
-		f.recall = rc
 		if rc.done {
 			late = append(late, f)
 			continue
@@ -597,6 +611,14 @@ func (s *Server) cancelStage(w http.ResponseWriter, r *http.Request) {
 		fs = append(fs, byName[name]...)
 	}
 	now := s.cfg.Now()
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.name
+	}
+	if err := s.journal.append(journalRecord{Op: "cancel", ID: q.id, Names: names, At: nanos(now)}); err != nil {
+		writeProblem(w, r, http.StatusServiceUnavailable, "the cancel could not be made durable: "+err.Error()+"; nothing was cancelled")
+		return
+	}
 	var cancel []*recall
 	var unneed []*stageFile
 	st := &s.stages
@@ -649,6 +671,10 @@ func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
+	if err := s.journal.append(journalRecord{Op: "delete", ID: q.id, At: nanos(now)}); err != nil {
+		writeProblem(w, r, http.StatusServiceUnavailable, "the delete could not be made durable: "+err.Error()+"; nothing was deleted")
+		return
+	}
 	var cancel []*recall
 	var unneed []*stageFile
 	st := &s.stages
@@ -718,17 +744,29 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 		q = nil
 	}
 	inReq := map[string]bool{}
+	var released []string
 	if q != nil {
 		for _, f := range q.files {
 			inReq[f.name] = true
-		}
-		for _, f := range q.files {
 			if contains(names, f.name) {
-				f.released = true
+				released = append(released, f.name)
 			}
 		}
 	}
 	st.mu.Unlock()
+	if len(released) > 0 {
+		if err := s.journal.append(journalRecord{Op: "release", ID: id, Names: released, At: nanos(s.cfg.Now())}); err != nil {
+			writeProblem(w, r, http.StatusServiceUnavailable, "the release could not be made durable: "+err.Error()+"; nothing was released")
+			return
+		}
+		st.mu.Lock()
+		for _, f := range q.files {
+			if contains(released, f.name) {
+				f.released = true
+			}
+		}
+		st.mu.Unlock()
+	}
 	for _, n := range names {
 		if inReq[n] {
 			if err := s.cfg.Cache.Unpin(n, id); err != nil && !errors.Is(err, cache.ErrNotPinned) && !errors.Is(err, cache.ErrNotFound) {
