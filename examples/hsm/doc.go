@@ -68,6 +68,10 @@
 // DISK_AND_TAPE, UNAVAILABLE (copies on disabled or exported volumes),
 // LOST and NONE (no data yet).
 //
+// Stage requests are kept in DATA/stages.jsonl, fsynced before the
+// answer, so they still answer after a restart; how their recalls ended
+// is asked of the scheduler again.
+//
 // Every endpoint accepts a trailing slash. A path with a "." or ".."
 // segment, encoded or not, is refused, never resolved.
 //
