@@ -216,15 +216,7 @@ func (st *stages) apply(rec journalRecord) {
 			}
 			q.files = append(q.files, f)
 		}
-		if q.completed.IsZero() { // written before the request was registered
-			last := q.created
-			for _, f := range q.files {
-				if f.finished.After(last) {
-					last = f.finished
-				}
-			}
-			q.noteEnd(last)
-		}
+		q.noteEnd(q.created) // written before the request was registered
 		st.reqs[q.id] = q
 	case "cancel":
 		q := st.reqs[rec.ID]

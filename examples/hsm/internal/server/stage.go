@@ -242,11 +242,14 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 	defer st.submit.Unlock()
 
 	// Plan: which files join a recall in flight, which need a new one.
+	// A file with none in flight is looked at again: a recall that ended
+	// since the first look has put it on disk.
 	st.mu.Lock()
 	joins := map[*stageFile]*recall{}
 	fresh := map[int64]*recall{}
 	var reqs []scheduler.Request
 	var newRecalls []*recall
+	var landed []*stageFile
 	for i, f := range fs {
 		if ids[i] == 0 {
 			continue
@@ -259,6 +262,10 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 			joins[f] = rc
 			continue
 		}
+		if info, err := s.cfg.Cache.Stat(f.name); err == nil && (info.State == cache.Precious || info.State == cache.Online) {
+			landed = append(landed, f)
+			continue
+		}
 		rc := &recall{group: req.id, fileID: ids[i]}
 		fresh[ids[i]] = rc
 		joins[f] = rc
@@ -266,6 +273,15 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 		reqs = append(reqs, scheduler.Request{Kind: scheduler.Recall, Group: req.id, FileID: ids[i], Path: catalogPath(f.name), Requester: req.owner})
 	}
 	st.mu.Unlock()
+
+	for _, f := range landed {
+		if err := s.pin(f); errors.Is(err, cache.ErrNotFound) {
+			f.state, f.finished, f.err = failed, req.created, "the file was evicted while the stage request was accepted; stage it again"
+			continue
+		}
+		f.state, f.finished = completed, req.created
+	}
+	s.metrics.stageFiles(completed, len(landed))
 
 	// Declared needed before the scheduler can stage them, so a recalled
 	// file is not evicted before its pin.
@@ -392,7 +408,10 @@ func (s *Server) endFiles(fs []*stageFile, r scheduler.Request) {
 				f.err += ": " + r.Reason
 			}
 		}
-		f.started, f.finished = orNow(r.Started, f.started, now), orNow(r.Ended, time.Time{}, now)
+		// Times from the scheduler, which keeps them: a restart gives the
+		// same.
+		f.finished = orNow(r.Ended, time.Time{}, now)
+		f.started = orNow(r.Started, f.started, f.finished)
 		f.req.noteEnd(now)
 		s.metrics.stageFiles(f.state, 1)
 	}
@@ -415,17 +434,23 @@ func orNow(t, or, now time.Time) time.Time {
 	return now
 }
 
-// noteEnd sets completed once every file has ended. Called with the lock.
+// noteEnd sets completed once every file has ended: when the last one
+// ended (now if none says), so that a restart, which learns the ends again
+// from the scheduler, gives the same time. Called with the lock.
 func (q *stageRequest) noteEnd(now time.Time) {
 	if !q.completed.IsZero() {
 		return
 	}
+	var last time.Time
 	for _, f := range q.files {
 		if !f.state.ended() {
 			return
 		}
+		if f.finished.After(last) {
+			last = f.finished
+		}
 	}
-	q.completed = now
+	q.completed = orNow(last, time.Time{}, now)
 }
 
 // pin holds a staged file on disk for its lifetime, on behalf of the

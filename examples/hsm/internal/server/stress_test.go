@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/tapekit/tapekit/scheduler"
 )
 
@@ -17,7 +19,7 @@ import (
 // ended with each file in an end state, and the server must wait for no
 // recall any more. Run with -race.
 func TestStageConcurrent(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(c *serverConfig) { c.StateDir = t.TempDir() })
 	files := map[string][]byte{}
 	var paths []string
 	for i := range 40 {
@@ -125,5 +127,33 @@ func TestStageConcurrent(t *testing.T) {
 	}
 	if byFile, byID := e.srv.InFlight(); byFile != 0 || byID != 0 {
 		t.Fatalf("the server still waits for %d/%d recalls", byFile, byID)
+	}
+
+	// The journal gives every request back as it was.
+	before := map[string]stageStatus{}
+	for _, id := range ids {
+		for _, tok := range tokens {
+			if r := e.do("GET", "/api/v1/stage/"+id, tok, nil); r.StatusCode == http.StatusOK {
+				var st stageStatus
+				r.json(t, &st)
+				before[id] = st
+			}
+		}
+	}
+	e.restart()
+	for _, id := range ids {
+		for _, tok := range tokens {
+			if r := e.do("GET", "/api/v1/stage/"+id, tok, nil); r.StatusCode == http.StatusOK {
+				var st stageStatus
+				r.json(t, &st)
+				if diff := cmp.Diff(before[id], st); diff != "" {
+					t.Errorf("request %s after a restart:\n%s", id, diff)
+				}
+				delete(before, id)
+			}
+		}
+	}
+	if len(before) != 0 {
+		t.Errorf("%d requests lost in the restart", len(before))
 	}
 }
