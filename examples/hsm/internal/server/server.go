@@ -1,8 +1,3 @@
-// Package server is the HTTP face of the example HSM: plain HTTP for
-// files, the WLCG Tape REST API v1, bearer-token auth with scopes, and
-// RFC 9457 problem details for every error. It assembles a cache (the
-// disk), a catalog (what is on tape) and a Scheduler (tape work); it knows
-// no drive or library.
 package server
 
 import (

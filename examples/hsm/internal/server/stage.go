@@ -205,8 +205,8 @@ const lookupWorkers = 4
 // lookup finds the catalog ids of files; a file the catalog does not have
 // fails (id 0). Large requests look up in parallel: one query per file is
 // most of what accepting a stage request costs.
-func (s *Server) lookup(ctx context.Context, fs []*stageFile) ([]int64, error) {
-	ids := make([]int64, len(fs))
+func (s *Server) lookup(ctx context.Context, fs []*stageFile) ([]catalog.File, error) {
+	ids := make([]catalog.File, len(fs))
 	workers := min(lookupWorkers, len(fs)/64+1)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
@@ -224,7 +224,7 @@ func (s *Server) lookup(ctx context.Context, fs []*stageFile) ([]int64, error) {
 					errs[w] = err
 					return
 				default:
-					ids[i] = cf.ID
+					ids[i] = cf
 				}
 			}
 		}()
@@ -236,7 +236,7 @@ func (s *Server) lookup(ctx context.Context, fs []*stageFile) ([]int64, error) {
 // recall submits the recalls of a new stage request and registers it.
 // Files that another request already waits for join that recall. On error
 // nothing is registered nor queued.
-func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile, ids []int64) error {
+func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile, cfs []catalog.File) error {
 	st := &s.stages
 	st.submit.Lock()
 	defer st.submit.Unlock()
@@ -251,14 +251,15 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 	var newRecalls []*recall
 	var landed []*stageFile
 	for i, f := range fs {
-		if ids[i] == 0 {
+		id := cfs[i].ID
+		if id == 0 {
 			continue
 		}
-		if rc := st.byFile[ids[i]]; rc != nil {
+		if rc := st.byFile[id]; rc != nil {
 			joins[f] = rc
 			continue
 		}
-		if rc := fresh[ids[i]]; rc != nil {
+		if rc := fresh[id]; rc != nil {
 			joins[f] = rc
 			continue
 		}
@@ -266,11 +267,11 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 			landed = append(landed, f)
 			continue
 		}
-		rc := &recall{group: req.id, fileID: ids[i]}
-		fresh[ids[i]] = rc
+		rc := &recall{group: req.id, fileID: id}
+		fresh[id] = rc
 		joins[f] = rc
 		newRecalls = append(newRecalls, rc)
-		reqs = append(reqs, scheduler.Request{Kind: scheduler.Recall, Group: req.id, FileID: ids[i], Path: catalogPath(f.name), Requester: req.owner})
+		reqs = append(reqs, scheduler.Request{Kind: scheduler.Recall, Group: req.id, FileID: id, Path: cfs[i].Path, Size: cfs[i].Size, Requester: req.owner})
 	}
 	st.mu.Unlock()
 

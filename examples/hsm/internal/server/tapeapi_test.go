@@ -70,6 +70,9 @@ func TestStageRecall(t *testing.T) {
 		t.Fatalf("recalls %+v", reqs)
 	}
 	a, b := e.recallOf("/exp/a.dat"), e.recallOf("/exp/b c.dat")
+	if a.Size != 3 || a.FileID == 0 || b.Path != "/exp/b c.dat" {
+		t.Fatalf("recall of a: %+v; of b: %+v", a, b)
+	}
 
 	must(t, e.sched.Start(a.ID))
 	if got := e.states(ftsTok, id+"/"); got["/files/exp/a.dat"] != "STARTED" || got["/exp/b%20c.dat"] != "SUBMITTED" {
