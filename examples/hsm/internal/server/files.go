@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -189,7 +190,7 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 	repr, legacy := wanted(r.Header)
 	var extra []string
 	for _, a := range append(repr, legacy...) {
-		if !contains(extra, a) && !hasAlgorithm(expected, a) {
+		if !slices.Contains(extra, a) && !hasAlgorithm(expected, a) {
 			extra = append(extra, a)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 )
@@ -224,14 +225,14 @@ func (st *stages) apply(rec journalRecord) {
 			return
 		}
 		for _, f := range q.files {
-			if contains(rec.Names, f.name) {
+			if slices.Contains(rec.Names, f.name) {
 				st.detach(f, fromNanos(rec.At), "cancelled by the client")
 			}
 		}
 	case "release":
 		if q := st.reqs[rec.ID]; q != nil {
 			for _, f := range q.files {
-				if contains(rec.Names, f.name) {
+				if slices.Contains(rec.Names, f.name) {
 					f.released = true
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,8 +58,8 @@ type Config struct {
 	RetryAfter time.Duration
 	// KeepEnded is how long a stage request that ended stays visible.
 	KeepEnded time.Duration
-	// StateDir keeps the stage requests across restarts (journal.go);
-	// empty keeps them in memory only.
+	// StateDir keeps the stage requests across restarts, in a journal
+	// (stages.jsonl); empty keeps them in memory only.
 	StateDir string
 	// Now is the clock of request times; default time.Now.
 	Now func() time.Time
@@ -186,7 +187,7 @@ func (s *Server) routes() {
 	}
 	for _, p := range order {
 		methods := allowed[p]
-		if contains(methods, "GET") {
+		if slices.Contains(methods, "GET") {
 			methods = append(methods, "HEAD")
 		}
 		allow := strings.Join(methods, ", ")
@@ -203,15 +204,6 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no endpoint %s: files are under %s/, the Tape REST API under %s (see /.well-known/wlcg-tape-rest-api)", r.URL.Path, filesPrefix, APIPath))
 	})
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 type ctxKey int

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -774,7 +775,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 	if q != nil {
 		for _, f := range q.files {
 			inReq[f.name] = true
-			if contains(names, f.name) {
+			if slices.Contains(names, f.name) {
 				released = append(released, f.name)
 			}
 		}
@@ -787,7 +788,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 		}
 		st.mu.Lock()
 		for _, f := range q.files {
-			if contains(released, f.name) {
+			if slices.Contains(released, f.name) {
 				f.released = true
 			}
 		}
