@@ -60,7 +60,8 @@
 // a bare namespace path (/a/b) or a whole URL; it is percent-decoded,
 // repeated slashes are collapsed, the query dropped, and it is echoed back
 // exactly as sent (slashes collapsed). diskLifetime is seconds or an ISO
-// 8601 duration (P1D, PT12H); the default is a day. A staged file is
+// 8601 duration (P1D, PT12H); the default is a day. targetedMetadata
+// must be an object and is not used yet. A staged file is
 // pinned in the cache for its request until the lifetime ends or a release;
 // release with an id the server does not know still releases the client's
 // own pins on those paths. A stage request is the client's: another
