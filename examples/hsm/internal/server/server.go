@@ -274,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.RequestURI()),
 			slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("took", took), slog.String("client", rec.client))
+			slog.Float64("ms", float64(took.Microseconds())/1000), slog.String("client", rec.client))
 	}()
 	esc, dec, err := routePath(r.URL.EscapedPath())
 	if err != nil {
