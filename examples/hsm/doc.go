@@ -76,6 +76,21 @@
 // Every endpoint accepts a trailing slash. A path with a "." or ".."
 // segment, encoded or not, is refused, never resolved.
 //
+// # Admin API
+//
+// With an admin token, in tapectl's JSON style (snake_case, bytes, RFC
+// 3339 times):
+//
+//	POST /admin/v1/evict {"paths":[...]}   drop disk copies now: only online files with a readable
+//	                                       tape copy and no pin; [{path, evicted, error}]
+//	GET  /admin/v1/cache                   quota, usage, bytes and files by state, hits, evictions
+//	GET  /admin/v1/pools                   volumes, capacity and copies of each pool
+//	GET  /admin/v1/volumes/BARCODE         a volume from the catalog, with its live copies
+//	GET  /admin/v1/stage                   every stage request, files counted by state
+//
+// Drives, libraries, labelling, import/export and repack come with the
+// tape side.
+//
 // # Observability
 //
 // GET /metrics (a token with read) is the Prometheus exposition:

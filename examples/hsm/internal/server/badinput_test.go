@@ -91,6 +91,9 @@ func TestBadInput(t *testing.T) {
 		{"cancel: traversal", "POST", cancel, ftsTok, `{"paths": ["/keep/../keep/tape"]}`, nil, 400, "dot element"},
 		{"release: malformed", "POST", release, ftsTok, `[`, nil, 400, "malformed JSON"},
 		{"release: wrong shape", "POST", release, ftsTok, `["/keep/tape"]`, nil, 400, "must be an object"},
+		{"evict: malformed", "POST", "/admin/v1/evict", adminTok, `{"paths": "/keep/disk"}`, nil, 400, "paths must be an array"},
+		{"evict: not an admin", "POST", "/admin/v1/evict", ftsTok, `{"paths": ["/keep/disk"]}`, nil, 403, "admin"},
+		{"volume: not an admin", "GET", "/admin/v1/volumes/" + volActive, writeTok, nil, nil, 403, "admin"},
 		// Unknown ids.
 		{"status of unknown id", "GET", "/api/v1/stage/nope", ftsTok, nil, nil, 404, `no stage request "nope"`},
 		{"delete of unknown id", "DELETE", "/api/v1/stage/nope/", ftsTok, nil, nil, 404, "no stage request"},

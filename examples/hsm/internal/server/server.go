@@ -175,6 +175,11 @@ func (s *Server) routes() {
 		{"POST", api + "/stage/{id}/cancel", []auth.Scope{auth.Stage}, s.cancelStage},
 		{"POST", api + "/release/{id}", []auth.Scope{auth.Stage}, s.release},
 		{"POST", api + "/archiveinfo", []auth.Scope{auth.Read, auth.Stage}, s.archiveInfo},
+		{"POST", adminPath + "/evict", []auth.Scope{auth.Admin}, s.evict},
+		{"GET", adminPath + "/cache", []auth.Scope{auth.Admin}, s.cacheStats},
+		{"GET", adminPath + "/pools", []auth.Scope{auth.Admin}, s.pools},
+		{"GET", adminPath + "/volumes/{barcode}", []auth.Scope{auth.Admin}, s.volume},
+		{"GET", adminPath + "/stage", []auth.Scope{auth.Admin}, s.stageList},
 	}
 	allowed := map[string][]string{}
 	var order []string
