@@ -33,6 +33,7 @@
 //	GET    /files/PATH   read it (Range works); HEAD gives the same headers
 //	DELETE /files/PATH   remove the disk copy; the catalog entry goes to the recycle log
 //	PROPFIND /files/PATH Depth: 0: 207 with size, time and type (gfal2's stat), or 404
+//	MKCOL  /files/PATH   201: directories are implicit (gfal-copy -p makes parents)
 //
 // A PUT needs a Content-Length and is never an overwrite (409). With
 // Repr-Digest (RFC 9530: adler, sha-256, …), Content-Digest or the older

@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 		{"writer stage", "POST", stage, writeTok, `{"files": [{"path": "/keep/tape"}]}`, nil, 403, "stage"},
 		{"writer archiveinfo", "POST", archiveinfo, writeTok, `{"paths": ["/keep/tape"]}`, nil, 403, "read or stage"},
 		// Routes and methods.
-		{"PATCH a file", "PATCH", "/files/keep/disk", writeTok, "x", nil, 405, "allowed: GET, PUT, DELETE, PROPFIND, HEAD"},
+		{"PATCH a file", "PATCH", "/files/keep/disk", writeTok, "x", nil, 405, "allowed: GET, PUT, DELETE, PROPFIND, MKCOL, HEAD"},
 		{"POST well-known", "POST", "/.well-known/wlcg-tape-rest-api", "", nil, nil, 405, "allowed: GET"},
 		{"GET stage list", "GET", stage, ftsTok, nil, nil, 405, "allowed: POST"},
 		{"PUT stage id", "PUT", "/api/v1/stage/" + id, ftsTok, "{}", nil, 405, "GET, DELETE"},

@@ -228,4 +228,10 @@ func TestPropfind(t *testing.T) {
 	e.do("PROPFIND", "/files/p/dir/disk.dat", readTok, "").want(t, 207)
 	e.do("PROPFIND", "/files/p/dir/disk.dat", readTok, "<not xml").want(t, 400)
 	e.do("PROPFIND", "/files/p/dir/disk.dat", stageTok, "").want(t, 403)
+
+	// MKCOL, as gfal-copy -p sends for the parents of a PUT.
+	e.do("MKCOL", "/files/p/new/dir", writeTok, nil).want(t, 201)
+	e.do("MKCOL", "/files/p/dir", writeTok, nil).want(t, 405)
+	e.do("MKCOL", "/files/p/dir/disk.dat", writeTok, nil).want(t, 405)
+	e.do("MKCOL", "/files/p/new/dir", readTok, nil).want(t, 403)
 }

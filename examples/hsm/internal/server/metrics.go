@@ -67,7 +67,7 @@ func (m *metrics) observe(route, method string, status int, took time.Duration) 
 		route = "none"
 	}
 	switch method {
-	case "GET", "HEAD", "PUT", "POST", "DELETE", "PROPFIND":
+	case "GET", "HEAD", "PUT", "POST", "DELETE", "PROPFIND", "MKCOL":
 	default:
 		method = "OTHER" // a label per invented method would grow without end
 	}

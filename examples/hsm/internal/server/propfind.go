@@ -114,3 +114,25 @@ func (s *Server) stat(r *http.Request, name string) (davProp, bool, error) {
 	}
 	return dir, len(page.Files) > 0 || len(s.cfg.Cache.List(name+"/")) > 0, nil
 }
+
+// mkcol is MKCOL /files/PATH, which gfal2 sends for the parents of a file
+// it will PUT. Directories are implicit (a file's parents exist while it
+// does), so there is nothing to make: 201 unless something is there
+// already (405, as RFC 4918 says of an existing resource).
+func (s *Server) mkcol(w http.ResponseWriter, r *http.Request) {
+	name, ok := pathName(w, r)
+	if !ok {
+		return
+	}
+	prop, found, err := s.stat(r, name)
+	switch {
+	case err != nil:
+		writeProblem(w, r, http.StatusServiceUnavailable, "the catalog cannot be read: "+err.Error())
+	case found && prop.ResourceType.Collection != nil:
+		writeProblem(w, r, http.StatusMethodNotAllowed, "the directory exists")
+	case found:
+		writeProblem(w, r, http.StatusMethodNotAllowed, "a file exists at this path")
+	default:
+		writeEmpty(w, http.StatusCreated)
+	}
+}

@@ -169,6 +169,7 @@ func (s *Server) routes() {
 		{"PUT", filesPrefix + "/{path...}", []auth.Scope{auth.Write}, s.putFile},
 		{"DELETE", filesPrefix + "/{path...}", []auth.Scope{auth.Write}, s.deleteFile},
 		{"PROPFIND", filesPrefix + "/{path...}", []auth.Scope{auth.Read}, s.propfind},
+		{"MKCOL", filesPrefix + "/{path...}", []auth.Scope{auth.Write}, s.mkcol},
 		{"POST", api + "/stage", []auth.Scope{auth.Stage}, s.postStage},
 		{"GET", api + "/stage/{id}", []auth.Scope{auth.Stage}, s.getStage},
 		{"DELETE", api + "/stage/{id}", []auth.Scope{auth.Stage}, s.deleteStage},
