@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 )
@@ -217,22 +216,24 @@ func (st *stages) apply(rec journalRecord) {
 			}
 			q.files = append(q.files, f)
 		}
-		q.noteEnd(q.created) // written before the request was registered
+		q.count(q.created)
 		st.reqs[q.id] = q
 	case "cancel":
 		q := st.reqs[rec.ID]
 		if q == nil {
 			return
 		}
+		names := set(rec.Names)
 		for _, f := range q.files {
-			if slices.Contains(rec.Names, f.name) {
+			if names[f.name] {
 				st.detach(f, fromNanos(rec.At), "cancelled by the client")
 			}
 		}
 	case "release":
 		if q := st.reqs[rec.ID]; q != nil {
+			names := set(rec.Names)
 			for _, f := range q.files {
-				if slices.Contains(rec.Names, f.name) {
+				if names[f.name] {
 					f.released = true
 				}
 			}
@@ -247,4 +248,14 @@ func (st *stages) apply(rec journalRecord) {
 		}
 		delete(st.reqs, rec.ID)
 	}
+}
+
+// set makes a set of names, so that matching a request's files against
+// them stays linear.
+func set(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }

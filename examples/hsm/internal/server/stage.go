@@ -40,6 +40,8 @@ type stageRequest struct {
 	id, owner                   string
 	created, started, completed time.Time
 	files                       []*stageFile
+	open                        int       // files not ended
+	lastEnd                     time.Time // when the last ended file did
 	// recalls were submitted with this request's id as their Group.
 	recalls []*recall
 }
@@ -337,7 +339,7 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 		}
 		rc.files = append(rc.files, f)
 	}
-	req.noteEnd(req.created) // everything on disk or failed at once
+	req.count(req.created) // all may be on disk or failed at once
 	st.reqs[req.id] = req
 	st.mu.Unlock()
 

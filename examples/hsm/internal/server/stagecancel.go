@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/tapekit/tapekit/cache"
@@ -22,7 +21,7 @@ func (st *stages) detach(f *stageFile, now time.Time, why string) *recall {
 	if f.started.IsZero() {
 		f.started = now
 	}
-	f.req.noteEnd(now)
+	f.req.fileEnded(f, now)
 	rc := f.recall
 	if rc == nil || rc.done {
 		return nil
@@ -211,9 +210,10 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 	inReq := map[string]bool{}
 	var released []string
 	if q != nil {
+		asked := set(names)
 		for _, f := range q.files {
 			inReq[f.name] = true
-			if slices.Contains(names, f.name) {
+			if asked[f.name] {
 				released = append(released, f.name)
 			}
 		}
@@ -224,9 +224,10 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, http.StatusServiceUnavailable, "the release could not be made durable: "+err.Error()+"; nothing was released")
 			return
 		}
+		rel := set(released)
 		st.mu.Lock()
 		for _, f := range q.files {
-			if slices.Contains(released, f.name) {
+			if rel[f.name] {
 				f.released = true
 			}
 		}

@@ -65,7 +65,7 @@ func (s *Server) endFiles(fs []*stageFile, r scheduler.Request) {
 		// same.
 		f.finished = orNow(r.Ended, time.Time{}, now)
 		f.started = orNow(r.Started, f.started, f.finished)
-		f.req.noteEnd(now)
+		f.req.fileEnded(f, now)
 		s.metrics.stageFiles(f.state, 1)
 	}
 	st.mu.Unlock()
@@ -87,23 +87,38 @@ func orNow(t, or, now time.Time) time.Time {
 	return now
 }
 
-// noteEnd sets completed once every file has ended: when the last one
-// ended (now if none says), so that a restart, which learns the ends again
-// from the scheduler, gives the same time. Called with the lock.
-func (q *stageRequest) noteEnd(now time.Time) {
-	if !q.completed.IsZero() {
-		return
-	}
-	var last time.Time
+// count sets how many files have not ended and when the last ended one
+// did, and completed if none is left. Called when the request is
+// registered or replayed.
+func (q *stageRequest) count(now time.Time) {
+	q.open = 0
 	for _, f := range q.files {
 		if !f.state.ended() {
-			return
-		}
-		if f.finished.After(last) {
-			last = f.finished
+			q.open++
+		} else if f.finished.After(q.lastEnd) {
+			q.lastEnd = f.finished
 		}
 	}
-	q.completed = orNow(last, time.Time{}, now)
+	q.complete(now)
+}
+
+// fileEnded notes that f has just ended; once every file has, the request
+// is completed when the last one ended (now if none says), so that a
+// restart, which learns the ends again from the scheduler, gives the same
+// time. Counting, not scanning the files, keeps a 100,000-file request
+// linear. Called with the lock.
+func (q *stageRequest) fileEnded(f *stageFile, now time.Time) {
+	q.open--
+	if f.finished.After(q.lastEnd) {
+		q.lastEnd = f.finished
+	}
+	q.complete(now)
+}
+
+func (q *stageRequest) complete(now time.Time) {
+	if q.open == 0 && q.completed.IsZero() {
+		q.completed = orNow(q.lastEnd, time.Time{}, now)
+	}
 }
 
 // pin holds a staged file on disk for its lifetime, on behalf of the

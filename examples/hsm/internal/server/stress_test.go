@@ -157,3 +157,39 @@ func TestStageConcurrent(t *testing.T) {
 		t.Errorf("%d requests lost in the restart", len(before))
 	}
 }
+
+// TestLargeStageRequest: one request of 10,000 files goes through accept,
+// poll, partial cancel, the end of every recall and release, as one
+// client's bulk recall does; each step is linear in the files.
+func TestLargeStageRequest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 catalog files")
+	}
+	e := newEnv(t, nil)
+	paths := e.benchFiles(10_000)
+	r := e.do("POST", "/api/v1/stage", ftsTok, stageBody(paths)).want(t, http.StatusCreated)
+	var created struct{ RequestID string }
+	r.json(t, &created)
+	id := created.RequestID
+	if n := len(e.sched.Requests()); n != len(paths) {
+		t.Fatalf("%d recalls for %d files", n, len(paths))
+	}
+	cancel := make([]string, 0, len(paths)/2)
+	for _, p := range paths[:len(paths)/2] {
+		cancel = append(cancel, "/files"+p)
+	}
+	e.do("POST", "/api/v1/stage/"+id+"/cancel", ftsTok, map[string]any{"paths": cancel}).want(t, http.StatusOK)
+	must(t, e.sched.FinishAll(context.Background())) // no data: the rest fail
+	st := e.status(ftsTok, id)
+	counts := map[string]int{}
+	for _, f := range st.Files {
+		counts[f.State]++
+	}
+	if counts["CANCELED"] != len(paths)/2 || counts["FAILED"] != len(paths)/2 || st.CompletedAt == 0 {
+		t.Fatalf("states %v, completed %d", counts, st.CompletedAt)
+	}
+	e.do("POST", "/api/v1/release/"+id, ftsTok, map[string]any{"paths": paths}).want(t, http.StatusOK)
+	if byFile, byID := e.srv.InFlight(); byFile+byID != 0 {
+		t.Fatalf("%d/%d recalls still waited for", byFile, byID)
+	}
+}
