@@ -1,0 +1,1060 @@
+package scheduler
+
+// The planner, and the internal contract between it (the core) and the
+// mover, both in this package:
+//
+//	next(ctx, d) (*batch, dismount bool, error)
+//	    Blocks (on the clock) until there is a batch for drive d, or d
+//	    should dismount its idle tape (DismountDelay is over, or the
+//	    tape became unusable), or ctx ends (ctx.Err()), or d is down
+//	    (errDriveDown: the worker returns). Work for d.mounted comes
+//	    first. A batch whose volume is not d.mounted means: dismount (if
+//	    a tape is in the drive), then mount b.volume. Calling next also
+//	    closes the previous batch: entries of it still claimed by d
+//	    (neither done nor unclaimed) are requeued.
+//	more(d) []*entry
+//	    Claims the requests for d's mounted volume that arrived during
+//	    the mount, for the mover to append before it dismounts (none with
+//	    OneFilePerMount). They are appended to d.batch.entries too.
+//	done(d, e, result) (retry bool)
+//	    The outcome of one entry. The core ends the request (exactly
+//	    once) or requeues it (another copy, drive or mount), tracks
+//	    suspect volumes and marks the drive down. retry: try e again at
+//	    once on this mount (RetriesPerMount); e stays claimed.
+//	unclaimed(d, es, reason)
+//	    Gives back claimed entries not started (mount failed, shutdown):
+//	    requeued without counting an attempt, or ended Cancelled when a
+//	    cancel came meanwhile.
+//	setMounted(d, volume)
+//	    The mover tells what is in the drive: after a mount, after a
+//	    dismount ("") and after finding a tape at start-up. The mover
+//	    never writes d.mounted itself.
+//	writer(d) string
+//	    The writer name under which the core reserved d's archive
+//	    volumes (catalog.ReserveVolume/ReleaseVolume).
+//
+// The mover reads, without locking, b.volume, b.kind, b.pool and
+// b.entries (only it appends to them, through more), and of an entry its
+// Request fields (Path, Size, FileID, CopyNo, Pool...), e.copy (recall:
+// the copy on b.volume) and e.ctx, which is cancelled when the request is
+// cancelled: check it between blocks and abort the SinkFile. done,
+// unclaimed, more and setMounted use their own background context for
+// the store: bookkeeping must complete even while Run is ending.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/tapekit/tapekit/catalog"
+	"github.com/tapekit/tapekit/simulator/vclock"
+)
+
+// failKind classifies a failed entry for the core.
+type failKind uint8
+
+const (
+	failNone      failKind = iota
+	failMedia              // the tape (or the drive with it): counts towards suspects
+	failDrive              // the drive: it goes down, the entry is requeued uncounted
+	failSink               // the sink refused the file
+	failCancelled          // the entry's ctx was cancelled
+	failOther              // anything else
+	failNoSpace            // archive: the volume is full; requeued uncounted
+)
+
+func (k failKind) String() string {
+	return [...]string{"ok", "media error", "drive error", "sink error", "cancelled", "error", "volume full"}[k]
+}
+
+// result is the outcome of one entry, given to done.
+type result struct {
+	err    error
+	kind   failKind
+	volume string         // the volume it was read from or written to
+	copies []catalog.Copy // archive: the copy committed
+}
+
+// entry is a request the scheduler holds, with what the planner knows.
+type entry struct {
+	Request
+	copies []catalog.Copy // recall: every copy, in copy-number order
+	copy   catalog.Copy   // recall, while claimed: the copy on the batch's volume
+
+	// While claimed: cancelled when the request is cancelled (or ends).
+	ctx          context.Context
+	cancel       context.CancelFunc
+	cancelReason string // a cancel came while running
+
+	drive      *driveState     // while claimed
+	avoid      map[string]bool // volumes that failed for it: other copies first
+	fails      int             // failed attempts (mounts)
+	mountTries int             // retries within the current mount
+	notBefore  time.Time       // not planned before (RetryDelay)
+}
+
+// batch is one mount's work, chosen by the planner.
+type batch struct {
+	volume   string // barcode to mount
+	kind     Kind
+	pool     string // archive: the pool written
+	activity string // the fair-share activity the drive counts for
+	entries  []*entry
+	free     int64 // archive: bytes the volume takes besides entries (estimate)
+}
+
+// driveState is the core's view of one drive.
+type driveState struct {
+	Drive
+	mounted    string // the volume in the drive ("" none); see setMounted
+	down       bool
+	downReason string
+	batch      *batch    // the batch it works on; nil between batches
+	idleSince  time.Time // when its mounted tape ran out of work
+	mountKind  Kind      // what the mounted tape was mounted for
+	mountPool  string    // archive: its pool
+	volFails   map[string]bool
+}
+
+// writer names d when the core reserves archive volumes for it.
+func (s *Scheduler) writer(d *driveState) string { return s.host + "/" + d.Name }
+
+// setMounted records what is in the drive.
+func (s *Scheduler) setMounted(d *driveState, volume string) {
+	s.lock()
+	if d.mounted != volume {
+		d.idleSince = time.Time{}
+	}
+	d.mounted = volume
+	if volume == "" {
+		d.mountKind, d.mountPool = 0, ""
+	}
+	s.unlock()
+	s.wake.broadcast()
+}
+
+// next: see the contract above.
+func (s *Scheduler) next(ctx context.Context, d *driveState) (*batch, bool, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		s.lock()
+		b, dismount, wake, err := s.pollLocked(ctx, d)
+		g := s.wake.arm()
+		s.unlock()
+		if err != nil || b != nil || dismount {
+			return b, dismount, err
+		}
+		wait := time.Duration(-1)
+		if !wake.IsZero() {
+			wait = max(wake.Sub(s.now()), time.Millisecond)
+		}
+		if s.outside.Load() && (wait < 0 || wait > outsidePoll) {
+			wait = outsidePoll
+		}
+		if err := s.wake.wait(ctx, g, wait); err != nil {
+			return nil, false, err
+		}
+	}
+}
+
+// pollLocked is next without waiting: a batch, a dismount, or the time at
+// which to look again (zero: when something changes).
+func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool, time.Time, error) {
+	if d.down {
+		return nil, false, time.Time{}, errDriveDown
+	}
+	s.releaseDriveLocked(d, "batch ended without a result")
+	now := s.now()
+	if d.mounted != "" && !s.pol.ArrivalOrder {
+		b, err := s.mountedWorkLocked(ctx, d, now)
+		if err != nil || b != nil {
+			return b, false, time.Time{}, err
+		}
+	}
+	b, wake, err := s.planLocked(ctx, d, now)
+	if err != nil || b != nil {
+		return b, false, time.Time{}, err
+	}
+	if d.mounted != "" {
+		if d.idleSince.IsZero() {
+			d.idleSince = now
+		}
+		at := d.idleSince.Add(s.pol.DismountDelay)
+		if !now.Before(at) || !s.volumeUsableLocked(d.mounted) {
+			return nil, true, time.Time{}, nil
+		}
+		wake = earliest(wake, at)
+	}
+	return nil, false, wake, nil
+}
+
+// volumeUsableLocked: readable, not suspect.
+func (s *Scheduler) volumeUsableLocked(v string) bool {
+	return s.vols[v].readable() && s.suspect[v] == ""
+}
+
+// usableCopiesLocked returns e's copies the planner may read: on readable,
+// not suspect volumes that are not stuck in a down drive; the copies on
+// volumes e should avoid only when there are no others.
+func (s *Scheduler) usableCopiesLocked(e *entry) []catalog.Copy {
+	var ok, avoided []catalog.Copy
+	for _, c := range e.copies {
+		if !s.volumeUsableLocked(c.Volume) || s.inDownDriveLocked(c.Volume) {
+			continue
+		}
+		if e.avoid[c.Volume] {
+			avoided = append(avoided, c)
+		} else {
+			ok = append(ok, c)
+		}
+	}
+	if len(ok) == 0 {
+		return avoided
+	}
+	return ok
+}
+
+func (s *Scheduler) inDownDriveLocked(v string) bool {
+	for _, d := range s.drives {
+		if d.down && d.mounted == v {
+			return true
+		}
+	}
+	return false
+}
+
+// copiesStateLocked says why e's copies cannot be read.
+func (s *Scheduler) copiesStateLocked(e *entry) string {
+	var parts []string
+	for _, c := range e.copies {
+		v := s.vols[c.Volume]
+		why := "unknown volume"
+		switch {
+		case v == nil || !v.known:
+		case s.suspect[c.Volume] != "":
+			why = "suspect (" + s.suspect[c.Volume] + ")"
+		case s.inDownDriveLocked(c.Volume):
+			why = "in a drive that is down"
+		default:
+			why = string(v.state)
+		}
+		parts = append(parts, fmt.Sprintf("copy %d on %s: %s", c.CopyNo, c.Volume, why))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// copyOn returns e's copy on the volume.
+func copyOn(e *entry, v string) (catalog.Copy, bool) {
+	for _, c := range e.copies {
+		if c.Volume == v {
+			return c, true
+		}
+	}
+	return catalog.Copy{}, false
+}
+
+// mountedWorkLocked claims the queued work for d's mounted tape.
+func (s *Scheduler) mountedWorkLocked(ctx context.Context, d *driveState, now time.Time) (*batch, error) {
+	var es []*entry
+	kind := Recall
+	if s.volumeUsableLocked(d.mounted) {
+		for _, e := range s.sortedLocked() {
+			if e.State == Queued && e.Kind == Recall && !now.Before(e.notBefore) && s.canReadLocked(e, d.mounted) {
+				es = append(es, e)
+			}
+		}
+	}
+	if len(es) == 0 && d.mountKind == Archive && s.vols[d.mounted] != nil && s.vols[d.mounted].state == catalog.StateActive && s.suspect[d.mounted] == "" {
+		kind = Archive
+		for _, e := range s.sortedLocked() {
+			if e.State == Queued && e.Kind == Archive && e.Pool == d.mountPool && !now.Before(e.notBefore) {
+				es = append(es, e)
+			}
+		}
+	}
+	if len(es) == 0 {
+		return nil, nil
+	}
+	b := &batch{volume: d.mounted, kind: kind, activity: activityName(es[0].Activity)}
+	if kind == Archive {
+		b.pool, b.free = d.mountPool, s.vols[d.mounted].free
+	}
+	s.fillLocked(b, es)
+	return s.claimLocked(ctx, d, b, now)
+}
+
+// canReadLocked: e may be read from volume v now.
+func (s *Scheduler) canReadLocked(e *entry, v string) bool {
+	for _, c := range s.usableCopiesLocked(e) {
+		if c.Volume == v {
+			return true
+		}
+	}
+	return false
+}
+
+// fillLocked puts into b the entries es in the order the policy serves
+// them, within the batch bounds (and, for an archive, the volume's free
+// space).
+func (s *Scheduler) fillLocked(b *batch, es []*entry) {
+	es = append([]*entry(nil), es...)
+	if s.pol.ArrivalOrder {
+		sort.SliceStable(es, func(i, j int) bool { return older(es[i], es[j]) })
+	} else {
+		sort.SliceStable(es, func(i, j int) bool {
+			if es[i].Priority != es[j].Priority {
+				return es[i].Priority > es[j].Priority
+			}
+			return older(es[i], es[j])
+		})
+	}
+	var bytes int64
+	for _, e := range es {
+		if s.pol.OneFilePerMount && len(b.entries) == 1 {
+			break
+		}
+		if s.pol.MaxBatchFiles > 0 && len(b.entries) >= s.pol.MaxBatchFiles {
+			break
+		}
+		if len(b.entries) > 0 && s.pol.MaxBatchBytes > 0 && bytes+e.Size > s.pol.MaxBatchBytes {
+			break
+		}
+		if b.kind == Archive {
+			if e.Size > b.free {
+				continue
+			}
+			b.free -= e.Size
+		}
+		bytes += e.Size
+		b.entries = append(b.entries, e)
+	}
+}
+
+// older orders by arrival: creation time, then id.
+func older(a, b *entry) bool {
+	if !a.Created.Equal(b.Created) {
+		return a.Created.Before(b.Created)
+	}
+	return a.ID < b.ID
+}
+
+// claimLocked claims b's entries in the store and hands b to d; nil if
+// the store gave none of them (another host took them).
+func (s *Scheduler) claimLocked(ctx context.Context, d *driveState, b *batch, now time.Time) (*batch, error) {
+	ids := make([]int64, len(b.entries))
+	for i, e := range b.entries {
+		ids[i] = e.ID
+	}
+	got, err := s.q.Claim(ctx, s.host, b.volume, ids, now)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: claim: %w", err)
+	}
+	claimed := make(map[int64]bool, len(got))
+	for _, id := range got {
+		claimed[id] = true
+	}
+	es := b.entries[:0]
+	for _, e := range b.entries {
+		if !claimed[e.ID] {
+			// Taken or ended by another host: no longer ours.
+			s.log.Warn("scheduler: request not claimable, dropped", "id", e.ID)
+			delete(s.entries, e.ID)
+			continue
+		}
+		s.startLocked(d, b, e, now)
+		es = append(es, e)
+	}
+	b.entries = es
+	if len(es) == 0 {
+		return nil, nil
+	}
+	d.batch = b
+	d.idleSince = time.Time{}
+	d.mountKind, d.mountPool = b.kind, b.pool
+	if s.onBatch != nil {
+		s.onBatch(d, b)
+	}
+	return b, nil
+}
+
+func (s *Scheduler) startLocked(d *driveState, b *batch, e *entry, now time.Time) {
+	e.State, e.Host, e.Volume, e.drive = Running, s.host, b.volume, d
+	if e.Started.IsZero() {
+		e.Started = now
+	}
+	e.Attempts++
+	e.mountTries = 0
+	if b.kind == Recall {
+		e.copy, _ = copyOn(e, b.volume)
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+}
+
+// more: see the contract above.
+func (s *Scheduler) more(d *driveState) []*entry {
+	s.lock()
+	defer s.unlock()
+	b := d.batch
+	if b == nil || d.down || d.mounted == "" || d.mounted != b.volume || s.pol.OneFilePerMount {
+		return nil
+	}
+	now := s.now()
+	var es []*entry
+	for _, e := range s.sortedLocked() {
+		if e.State != Queued || e.Kind != b.kind || now.Before(e.notBefore) {
+			continue
+		}
+		if (b.kind == Recall && s.canReadLocked(e, b.volume)) || (b.kind == Archive && e.Pool == b.pool) {
+			es = append(es, e)
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	add := &batch{volume: b.volume, kind: b.kind, pool: b.pool, free: b.free}
+	s.fillLocked(add, es)
+	got, err := s.claimLocked(context.Background(), d, add, now)
+	if err != nil {
+		s.log.Error("scheduler: claim more", "drive", d.Name, "err", err)
+	}
+	d.batch = b // claimLocked made add d's batch; it belongs to b
+	if got == nil {
+		return nil
+	}
+	b.free = add.free
+	b.entries = append(b.entries, got.entries...)
+	return got.entries
+}
+
+// done: see the contract above.
+func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool) {
+	s.lock()
+	defer s.unlock()
+	if e.drive != d || e.State != Running {
+		s.log.Warn("scheduler: result for a request the drive does not hold", "drive", d.Name, "id", e.ID)
+		return false
+	}
+	if res.err == nil && res.kind == failNone {
+		if res.volume != "" {
+			e.Volume = res.volume
+		}
+		if e.Kind == Archive {
+			if v := s.vols[e.Volume]; v != nil {
+				v.free -= e.Size
+			}
+		}
+		s.endLocked(e, Done, "")
+		return false
+	}
+	if e.cancelReason != "" || res.kind == failCancelled {
+		reason := e.cancelReason
+		if reason == "" {
+			reason = "cancelled"
+		}
+		s.endLocked(e, Cancelled, reason)
+		return false
+	}
+	reason := res.kind.String()
+	if res.err != nil {
+		reason = res.err.Error()
+	}
+	vol := res.volume
+	if vol == "" {
+		vol = e.Volume
+	}
+	switch res.kind {
+	case failDrive:
+		s.driveDownLocked(d, reason)
+		s.requeueLocked([]*entry{e}, reason, false)
+		return false
+	case failNoSpace:
+		if v := s.vols[vol]; v != nil {
+			v.free = 0
+		}
+		s.requeueLocked([]*entry{e}, reason, false)
+		return false
+	case failMedia:
+		s.mediaFailLocked(d, vol, reason)
+	}
+	if res.kind != failSink && e.mountTries < s.pol.RetriesPerMount && !d.down && s.suspect[vol] == "" {
+		e.mountTries++
+		return true
+	}
+	e.fails++
+	if res.kind == failMedia {
+		if e.avoid == nil {
+			e.avoid = map[string]bool{}
+		}
+		e.avoid[vol] = true
+	}
+	if e.fails >= s.pol.MaxAttempts {
+		s.endLocked(e, Failed, fmt.Sprintf("%s (attempt %d of %d)", reason, e.fails, s.pol.MaxAttempts))
+		return false
+	}
+	e.notBefore = s.now().Add(s.pol.RetryDelay)
+	s.requeueLocked([]*entry{e}, reason, true)
+	return false
+}
+
+// unclaimed: see the contract above.
+func (s *Scheduler) unclaimed(d *driveState, es []*entry, reason string) {
+	s.lock()
+	defer s.unlock()
+	var back []*entry
+	for _, e := range es {
+		if e.drive != d || e.State != Running {
+			continue
+		}
+		if e.cancelReason != "" {
+			s.endLocked(e, Cancelled, e.cancelReason)
+			continue
+		}
+		back = append(back, e)
+	}
+	s.requeueLocked(back, reason, false)
+}
+
+// requeueLocked puts running entries back in the queue.
+func (s *Scheduler) requeueLocked(es []*entry, reason string, _ bool) {
+	if len(es) == 0 {
+		return
+	}
+	ids := make([]int64, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	if err := s.q.Requeue(context.Background(), s.host, ids, reason); err != nil {
+		// The store keeps them running on this host: the next Run's
+		// recovery requeues them.
+		s.log.Error("scheduler: requeue", "ids", ids, "err", err)
+	}
+	for _, e := range es {
+		if e.cancel != nil {
+			e.cancel()
+		}
+		e.State, e.Host, e.Volume, e.Reason, e.drive = Queued, "", "", reason, nil
+		e.ctx, e.cancel = nil, nil
+	}
+	s.changed = true
+}
+
+// mediaFailLocked counts a media error of volume v in drive d: a volume
+// that failed in two drives is suspect; a drive that failed with two
+// volumes goes down. Blame goes to one side: a suspect volume's errors no
+// longer count against drives, a down drive's no longer against volumes.
+func (s *Scheduler) mediaFailLocked(d *driveState, v, reason string) {
+	if v == "" {
+		return
+	}
+	if s.volFails[v] == nil {
+		s.volFails[v] = map[string]bool{}
+	}
+	s.volFails[v][d.Name] = true
+	d.volFails[v] = true
+	if len(s.volFails[v]) >= 2 && s.suspect[v] == "" {
+		names := sortedKeys(s.volFails[v])
+		s.suspect[v] = "media errors in drives " + strings.Join(names, ", ")
+		s.log.Warn("scheduler: volume suspect", "volume", v, "why", s.suspect[v], "last", reason)
+		for _, o := range s.drives {
+			delete(o.volFails, v)
+		}
+	}
+	if len(d.volFails) >= 2 {
+		s.driveDownLocked(d, "media errors with volumes "+strings.Join(sortedKeys(d.volFails), ", "))
+	}
+}
+
+func (s *Scheduler) driveDownLocked(d *driveState, reason string) {
+	if d.down {
+		return
+	}
+	d.down, d.downReason = true, reason
+	s.log.Warn("scheduler: drive down", "drive", d.Name, "why", reason)
+	for v, ds := range s.volFails {
+		delete(ds, d.Name)
+		if len(ds) == 0 {
+			delete(s.volFails, v)
+		}
+	}
+	clear(d.volFails)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// cand is a candidate batch: the queued work of one volume (recall) or
+// one pool (archive).
+type cand struct {
+	kind    Kind
+	key     string // volume or pool
+	entries []*entry
+	bytes   int64
+	oldest  *entry
+	prio    int
+	forced  bool
+}
+
+func (c *cand) add(e *entry) {
+	c.entries = append(c.entries, e)
+	c.bytes += e.Size
+	if c.oldest == nil || older(e, c.oldest) {
+		c.oldest = e
+	}
+	if len(c.entries) == 1 || e.Priority > c.prio {
+		c.prio = e.Priority
+	}
+}
+
+// planLocked picks a new batch for d among the volumes no other drive
+// holds, and claims it.
+func (s *Scheduler) planLocked(ctx context.Context, d *driveState, now time.Time) (*batch, time.Time, error) {
+	var wake time.Time
+	for range 8 { // each round drops what made the previous one fail
+		cands, w := s.candidatesLocked(d, now)
+		wake = w
+		c := s.chooseLocked(d, cands)
+		if c == nil {
+			return nil, wake, nil
+		}
+		b := &batch{volume: c.key, kind: c.kind, activity: s.activityOfLocked(d, c)}
+		if c.kind == Archive {
+			b.pool = c.key
+			v, ok, err := s.reserveLocked(ctx, d, c, now)
+			if err != nil {
+				return nil, wake, err
+			}
+			if !ok {
+				continue
+			}
+			b.volume, b.free = v.Barcode, v.Free()
+		} else if c.key != d.mounted {
+			if err := s.refreshVolumeLocked(ctx, c.key); err != nil {
+				return nil, wake, err
+			}
+			if !s.volumeUsableLocked(c.key) {
+				continue
+			}
+		}
+		s.fillLocked(b, c.entries)
+		if len(b.entries) == 0 {
+			continue
+		}
+		got, err := s.claimLocked(ctx, d, b, now)
+		if err != nil || got != nil {
+			return got, wake, err
+		}
+	}
+	return nil, earliest(wake, now.Add(time.Second)), nil
+}
+
+// refreshVolumeLocked rereads a volume's state before it is mounted.
+func (s *Scheduler) refreshVolumeLocked(ctx context.Context, barcode string) error {
+	v, err := s.cat.Volume(ctx, barcode)
+	if err != nil && !errors.Is(err, catalog.ErrUnknownVolume) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Error("scheduler: volume state", "volume", barcode, "err", err)
+		return nil // keep what we knew
+	}
+	s.vols[barcode] = &volInfo{state: v.State, pool: v.Pool, free: v.Free(), known: err == nil}
+	return nil
+}
+
+// reserveLocked reserves a volume of the candidate's pool for d. ok false:
+// none now (the pool waits, and its requests count a failed attempt when
+// the pool has no writable volume).
+func (s *Scheduler) reserveLocked(ctx context.Context, d *driveState, c *cand, now time.Time) (catalog.Volume, bool, error) {
+	pool := c.key
+	var need int64 = 1
+	for _, e := range c.entries {
+		if e.Size > need {
+			need = e.Size
+		}
+		break
+	}
+	backoff := max(s.pol.RetryDelay, time.Minute)
+	for range 3 {
+		v, err := s.cat.ReserveVolume(ctx, pool, need, s.writer(d))
+		if err != nil {
+			if ctx.Err() != nil {
+				return v, false, ctx.Err()
+			}
+			s.poolWait[pool] = now.Add(backoff)
+			reason := fmt.Sprintf("no volume to write in pool %s: %v", pool, err)
+			s.log.Warn("scheduler: reserve volume", "pool", pool, "err", err)
+			if errors.Is(err, catalog.ErrNoVolume) || errors.Is(err, catalog.ErrUnknownPool) {
+				for _, e := range c.entries {
+					e.fails++
+					e.Reason = reason
+					if e.fails >= s.pol.MaxAttempts {
+						s.endLocked(e, Failed, reason)
+					}
+				}
+			}
+			return v, false, nil
+		}
+		s.vols[v.Barcode] = &volInfo{state: v.State, pool: v.Pool, free: v.Free(), known: true}
+		if why := s.suspect[v.Barcode]; why != "" {
+			// Stop writing to it for good; reads go on from other copies.
+			if err := s.cat.SetVolumeState(ctx, v.Barcode, catalog.StateReadOnly, "suspect: "+why); err != nil {
+				s.log.Error("scheduler: set suspect volume read-only", "volume", v.Barcode, "err", err)
+			}
+			if err := s.cat.ReleaseVolume(ctx, v.Barcode, s.writer(d)); err != nil {
+				s.log.Error("scheduler: release suspect volume", "volume", v.Barcode, "err", err)
+			}
+			s.vols[v.Barcode].state = catalog.StateReadOnly
+			continue
+		}
+		if s.inUseLocked(d, v.Barcode) {
+			s.poolWait[pool] = now.Add(backoff)
+			return v, false, nil
+		}
+		return v, true, nil
+	}
+	s.poolWait[pool] = now.Add(backoff)
+	return catalog.Volume{}, false, nil
+}
+
+// inUseLocked: another drive holds or is about to mount the volume.
+func (s *Scheduler) inUseLocked(d *driveState, v string) bool {
+	for _, o := range s.drives {
+		if o != d && (o.mounted == v || (o.batch != nil && o.batch.volume == v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// mountedLiveLocked: a working drive has the volume (or is mounting it).
+func (s *Scheduler) mountedLiveLocked(v string) bool {
+	for _, o := range s.drives {
+		if !o.down && (o.mounted == v || (o.batch != nil && o.batch.volume == v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// candidatesLocked groups the queued work into candidate batches that
+// may be mounted now, and says when more will be.
+func (s *Scheduler) candidatesLocked(d *driveState, now time.Time) ([]*cand, time.Time) {
+	var wake time.Time
+	es := s.sortedLocked()
+	// Queued bytes per volume, counting every usable copy.
+	volBytes := map[string]int64{}
+	var ready []*entry
+	for _, e := range es {
+		if e.State != Queued {
+			continue
+		}
+		if now.Before(e.notBefore) {
+			wake = earliest(wake, e.notBefore)
+			continue
+		}
+		if e.Kind == Archive {
+			if at := s.poolWait[e.Pool]; now.Before(at) {
+				wake = earliest(wake, at)
+				continue
+			}
+			ready = append(ready, e)
+			continue
+		}
+		cs := s.usableCopiesLocked(e)
+		if len(cs) == 0 {
+			s.endLocked(e, Failed, "no readable copy: "+s.copiesStateLocked(e))
+			continue
+		}
+		for _, c := range cs {
+			volBytes[c.Volume] += e.Size
+		}
+		ready = append(ready, e)
+	}
+	byKey := map[string]*cand{}
+	var cands []*cand
+	for _, e := range ready {
+		key := e.Pool
+		if e.Kind == Recall {
+			key = s.chooseCopyLocked(d, e, volBytes).Volume
+			if s.inUseLocked(d, key) {
+				continue // the drive that has it serves it
+			}
+		}
+		ck := e.Kind.String() + "\x00" + key
+		c := byKey[ck]
+		if c == nil {
+			c = &cand{kind: e.Kind, key: key}
+			byKey[ck] = c
+			cands = append(cands, c)
+		}
+		c.add(e)
+	}
+	out := cands[:0]
+	for _, c := range cands {
+		if c.kind == Recall && c.key == d.mounted {
+			out = append(out, c)
+			continue
+		}
+		ok, at := s.pol.mountable(c.kind, now, c.oldest.Created, c.bytes, len(c.entries))
+		if !ok {
+			wake = earliest(wake, at)
+			continue
+		}
+		c.forced = s.pol.MaxAge > 0 && !now.Before(c.oldest.Created.Add(s.pol.MaxAge))
+		out = append(out, c)
+	}
+	return out, wake
+}
+
+// chooseCopyLocked picks the copy to read: the first readable one in
+// arrival order; otherwise one on a tape a working drive has (d's own
+// first), else the one on the volume with the most queued bytes.
+func (s *Scheduler) chooseCopyLocked(d *driveState, e *entry, volBytes map[string]int64) catalog.Copy {
+	cs := s.usableCopiesLocked(e)
+	if s.pol.ArrivalOrder || len(cs) == 1 {
+		return cs[0]
+	}
+	for _, c := range cs {
+		if c.Volume == d.mounted {
+			return c
+		}
+	}
+	for _, c := range cs {
+		if s.mountedLiveLocked(c.Volume) {
+			return c
+		}
+	}
+	best := cs[0]
+	for _, c := range cs[1:] {
+		if volBytes[c.Volume] > volBytes[best.Volume] {
+			best = c
+		}
+	}
+	return best
+}
+
+// chooseLocked picks the candidate for d: in arrival order the one with
+// the oldest request; otherwise one with a request past MaxAge (oldest
+// first), else among the highest priority the activity furthest below its
+// fair share, and within it d's mounted tape, the most bytes, the oldest
+// request.
+func (s *Scheduler) chooseLocked(d *driveState, cands []*cand) *cand {
+	if len(cands) == 0 {
+		return nil
+	}
+	if s.pol.ArrivalOrder {
+		best := cands[0]
+		for _, c := range cands[1:] {
+			if older(c.oldest, best.oldest) {
+				best = c
+			}
+		}
+		return best
+	}
+	var forced *cand
+	for _, c := range cands {
+		if c.forced && (forced == nil || older(c.oldest, forced.oldest)) {
+			forced = c
+		}
+	}
+	if forced != nil {
+		return forced
+	}
+	prio := cands[0].prio
+	for _, c := range cands {
+		prio = max(prio, c.prio)
+	}
+	// Activities with work at the top priority.
+	acts := map[string]bool{}
+	for _, c := range cands {
+		if c.prio != prio {
+			continue
+		}
+		for _, e := range c.entries {
+			if e.Priority == prio {
+				acts[activityName(e.Activity)] = true
+			}
+		}
+	}
+	act := s.fairestLocked(d, acts)
+	var best *cand
+	for _, c := range cands {
+		if c.prio != prio || !c.has(act, prio) {
+			continue
+		}
+		if best == nil || s.betterLocked(d, c, best) {
+			best = c
+		}
+	}
+	return best
+}
+
+func (c *cand) has(act string, prio int) bool {
+	for _, e := range c.entries {
+		if e.Priority == prio && activityName(e.Activity) == act {
+			return true
+		}
+	}
+	return false
+}
+
+// betterLocked: a before b when both may go.
+func (s *Scheduler) betterLocked(d *driveState, a, b *cand) bool {
+	am, bm := a.kind == Recall && a.key == d.mounted, b.kind == Recall && b.key == d.mounted
+	if am != bm {
+		return am
+	}
+	if a.bytes != b.bytes {
+		return a.bytes > b.bytes
+	}
+	if a.oldest != b.oldest {
+		return older(a.oldest, b.oldest)
+	}
+	return a.key < b.key
+}
+
+// fairestLocked returns, among the activities with work, the one furthest
+// below its weighted share of the busy drives counting d.
+func (s *Scheduler) fairestLocked(d *driveState, acts map[string]bool) string {
+	busy := map[string]int{}
+	total := 1
+	for _, o := range s.drives {
+		if o != d && !o.down && o.batch != nil {
+			busy[o.batch.activity]++
+			total++
+		}
+	}
+	var sum float64
+	for a := range acts {
+		sum += s.pol.weight(a)
+	}
+	for a := range busy {
+		if !acts[a] {
+			sum += s.pol.weight(a)
+		}
+	}
+	best, bestDef := "", 0.0
+	for _, a := range sortedKeys(acts) {
+		def := float64(total)*s.pol.weight(a)/sum - float64(busy[a])
+		if best == "" || def > bestDef+1e-9 {
+			best, bestDef = a, def
+		}
+	}
+	return best
+}
+
+// activityOfLocked: the activity d counts for while running c, the one
+// fair share chose (or the oldest request's, when MaxAge forced c).
+func (s *Scheduler) activityOfLocked(d *driveState, c *cand) string {
+	if c.forced || s.pol.ArrivalOrder {
+		return activityName(c.oldest.Activity)
+	}
+	acts := map[string]bool{}
+	for _, e := range c.entries {
+		if e.Priority == c.prio {
+			acts[activityName(e.Activity)] = true
+		}
+	}
+	return s.fairestLocked(d, acts)
+}
+
+// outsidePoll bounds a wait on a virtual clock while goroutines outside
+// virtual time call the scheduler: their Broadcast may fall between a
+// participant's look at the queue and its wait.
+const outsidePoll = 10 * time.Second
+
+// waker lets drive workers wait for work: on a *vclock.Clock through a
+// vclock.Cond, otherwise through a channel closed by broadcast and the
+// clock's timers.
+type waker struct {
+	clk  clock.Clock
+	cond interface {
+		Wait(ctx context.Context, d time.Duration) error
+		Broadcast()
+	}
+
+	mu  sync.Mutex
+	gen chan struct{}
+}
+
+func newWaker(c clock.Clock) *waker {
+	w := &waker{clk: c}
+	// TODO(merge main): if vc, ok := c.(*vclock.Clock); ok { w.cond = vclock.NewCond(vc) }
+	return w
+}
+
+// arm returns what wait waits on; call it while the scheduler is locked,
+// after looking at the queue, so that no broadcast is lost between.
+func (w *waker) arm() chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.gen == nil {
+		w.gen = make(chan struct{})
+	}
+	return w.gen
+}
+
+func (w *waker) broadcast() {
+	w.mu.Lock()
+	if w.gen != nil {
+		close(w.gen)
+		w.gen = nil
+	}
+	w.mu.Unlock()
+	if w.cond != nil {
+		w.cond.Broadcast()
+	}
+}
+
+// wait waits for a broadcast after arm returned g, for d (d < 0: no
+// limit), or for ctx.
+func (w *waker) wait(ctx context.Context, g chan struct{}, d time.Duration) error {
+	if w.cond != nil {
+		return w.cond.Wait(ctx, d)
+	}
+	var tc <-chan time.Time
+	if d >= 0 {
+		t := w.clk.Timer(d)
+		defer t.Stop()
+		tc = t.C
+	}
+	select {
+	case <-g:
+	case <-tc:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// noteCaller remembers a call from outside virtual time (see outsidePoll).
+func (s *Scheduler) noteCaller(ctx context.Context) {
+	if _, ok := s.clk.(*vclock.Clock); ok {
+		if _, p := vclock.Participant(ctx); !p {
+			s.outside.Store(true)
+		}
+	}
+}
+
+// goWorker starts d's worker: a participant on a virtual clock.
+func (s *Scheduler) goWorker(ctx context.Context, d *driveState) {
+	if vc, ok := s.clk.(*vclock.Clock); ok {
+		vc.Go(ctx, "drive "+d.Name, func(ctx context.Context) { s.runWorker(ctx, d) })
+		return
+	}
+	go s.runWorker(ctx, d)
+}

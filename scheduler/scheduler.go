@@ -1,0 +1,648 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/tapekit/tapekit/catalog"
+	"github.com/tapekit/tapekit/changer"
+)
+
+// Sentinel errors of the scheduler.
+var (
+	// ErrNotFound: no request has this id.
+	ErrNotFound = errors.New("scheduler: no such request")
+	// ErrInvalid: a request or the Config is malformed.
+	ErrInvalid = errors.New("scheduler: invalid argument")
+	// ErrRunning: Run was called while the scheduler already runs.
+	ErrRunning = errors.New("scheduler: already running")
+	// errDriveDown is what next returns to the worker of a drive that
+	// went down: the worker stops.
+	errDriveDown = errors.New("scheduler: drive is down")
+)
+
+// Config configures a Scheduler. Catalog and Drives are required; nil
+// fields get the defaults documented on them.
+type Config struct {
+	// Catalog gives the copies of files to recall, the storage classes of
+	// files to archive and the volumes' states; archive copies are
+	// committed to it.
+	Catalog catalog.Catalog
+	Changer changer.Changer
+	Drives  []Drive
+	// Sink receives recalled files; Source gives files to archive.
+	Sink   Sink
+	Source Source
+	// Queue keeps the requests (nil: a MemoryQueue, lost with the
+	// process). Every change of a request's state goes through it first.
+	Queue queueStore
+	// Clock: nil means the real clock. With a *vclock.Clock the workers
+	// run as participants and every wait is one on the clock.
+	Clock clock.Clock
+	// Host names this scheduler in the queue: what it claims is running
+	// on Host, and Run recovers what Host had running. Empty: the host
+	// name.
+	Host string
+	// Policy: nil means DefaultPolicy(). It is copied by New.
+	Policy    *Policy
+	TapeIO    TapeIO
+	Orderer   Orderer
+	CostModel CostModel
+	// Logger: nil means no logs.
+	Logger *slog.Logger
+	// OnEnd is called once for every request that ends, after its end is
+	// stored, outside the scheduler's lock (it may call the scheduler).
+	// A request that ended before a crash is not reported again after the
+	// restart.
+	OnEnd func(Request)
+}
+
+// Scheduler holds the queue of recall and archive requests and hands each
+// free drive the best batch of work. See the package documentation.
+type Scheduler struct {
+	cfg  Config
+	cat  catalog.Catalog
+	q    queueStore
+	clk  clock.Clock
+	host string
+	pol  Policy
+	log  *slog.Logger
+	// work runs one drive until ctx ends or the drive is down: the
+	// mover's runDrive, replaced by a fake executor in tests.
+	work func(ctx context.Context, d *driveState)
+	wake *waker
+
+	mu       sync.Mutex
+	entries  map[int64]*entry // not ended, this host's to run
+	drives   []*driveState
+	vols     map[string]*volInfo
+	volFails map[string]map[string]bool // volume → drives it had media errors in
+	suspect  map[string]string          // volume → why it is suspect
+	poolWait map[string]time.Time       // pool → no reservation before
+	running  bool
+	workers  int       // workers not yet stopped
+	ends     []Request // ended, OnEnd not yet called
+	endsMu   sync.Mutex
+	changed  bool                          // requests went back to the queue: wake the drives
+	outside  atomic.Bool                   // a call came from outside virtual time (see waker)
+	onBatch  func(d *driveState, b *batch) // test hook: every batch handed out
+}
+
+// volInfo is what the planner knows of a volume from the catalog.
+type volInfo struct {
+	state catalog.VolumeState
+	pool  string
+	free  int64
+	known bool // false: the catalog does not know it (ErrUnknownVolume)
+}
+
+func (v *volInfo) readable() bool {
+	if v == nil || !v.known {
+		return false
+	}
+	switch v.state {
+	case catalog.StateDisabled, catalog.StateBroken, catalog.StateExported:
+		return false
+	}
+	return true
+}
+
+// New returns a scheduler. It does not touch the queue or the drives
+// before Run; Submit, Get and Cancel work at once.
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.Catalog == nil {
+		return nil, fmt.Errorf("%w: Config.Catalog is nil", ErrInvalid)
+	}
+	s := &Scheduler{
+		cfg:      cfg,
+		cat:      cfg.Catalog,
+		q:        cfg.Queue,
+		clk:      cfg.Clock,
+		host:     cfg.Host,
+		log:      cfg.Logger,
+		entries:  map[int64]*entry{},
+		vols:     map[string]*volInfo{},
+		volFails: map[string]map[string]bool{},
+		suspect:  map[string]string{},
+		poolWait: map[string]time.Time{},
+	}
+	if s.q == nil {
+		s.q = NewMemoryQueue()
+	}
+	if s.clk == nil {
+		s.clk = clock.New()
+	}
+	if s.host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("scheduler: host name: %w", err)
+		}
+		s.host = h
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	p := cfg.Policy
+	if p == nil {
+		p = DefaultPolicy()
+	}
+	s.pol = p.clone()
+	names := map[string]bool{}
+	for _, d := range cfg.Drives {
+		if d.Name == "" || names[d.Name] {
+			return nil, fmt.Errorf("%w: drive name %q empty or repeated", ErrInvalid, d.Name)
+		}
+		names[d.Name] = true
+		s.drives = append(s.drives, &driveState{Drive: d, volFails: map[string]bool{}})
+	}
+	s.wake = newWaker(s.clk)
+	s.work = func(ctx context.Context, d *driveState) { defaultWork(s, ctx, d) }
+	return s, nil
+}
+
+// Policy returns the policy the scheduler runs.
+func (s *Scheduler) Policy() Policy { return s.pol.clone() }
+
+func (s *Scheduler) now() time.Time { return s.clk.Now() }
+
+// lock and unlock guard the scheduler's state; unlock also reports the
+// requests that ended meanwhile to OnEnd, outside the lock.
+func (s *Scheduler) lock() { s.mu.Lock() }
+
+func (s *Scheduler) unlock() {
+	ends, changed := s.ends, s.changed
+	s.ends, s.changed = nil, false
+	s.mu.Unlock()
+	if len(ends) > 0 || changed {
+		s.wake.broadcast()
+	}
+	if s.cfg.OnEnd == nil {
+		return
+	}
+	s.endsMu.Lock() // OnEnd calls come one at a time, in the order of ends
+	defer s.endsMu.Unlock()
+	for _, r := range ends {
+		s.cfg.OnEnd(r)
+	}
+}
+
+// Submit queues requests and returns them with their ids and states.
+//
+// A recall names a file (FileID); Submit loads its copies from the catalog
+// and fills Path and Size when they are empty. A recall with no readable
+// copy (none at all, or every copy on a disabled, broken, exported or
+// suspect volume) is stored and fails at once with the reason: it comes
+// back Failed.
+//
+// An archive names a file and its StorageClass: it becomes one request per
+// copy the class wants (CopyNo 1, 2, …), or one for CopyNo when it is set;
+// Pool is filled from the class.
+//
+// All requests are stored in one transaction; an error means none was.
+func (s *Scheduler) Submit(ctx context.Context, reqs ...Request) ([]Request, error) {
+	s.noteCaller(ctx)
+	now := s.now()
+	var es []*entry
+	var fails []string // reason to fail es[i] at once; "" to queue
+	for i, r := range reqs {
+		if r.Created.IsZero() {
+			r.Created = now
+		}
+		r.State, r.Reason, r.Started, r.Ended, r.Attempts, r.Volume, r.Host = Queued, "", time.Time{}, time.Time{}, 0, "", ""
+		switch r.Kind {
+		case Recall:
+			e, why, err := s.recallEntry(ctx, r)
+			if err != nil {
+				return nil, fmt.Errorf("scheduler: request %d: %w", i, err)
+			}
+			es, fails = append(es, e), append(fails, why)
+		case Archive:
+			more, why, err := s.archiveEntries(ctx, r)
+			if err != nil {
+				return nil, fmt.Errorf("scheduler: request %d: %w", i, err)
+			}
+			for _, e := range more {
+				es, fails = append(es, e), append(fails, why)
+			}
+		default:
+			return nil, fmt.Errorf("%w: request %d: kind %v", ErrInvalid, i, r.Kind)
+		}
+	}
+	if len(es) == 0 {
+		return nil, nil
+	}
+	qes := make([]queueEntry, len(es))
+	for i, e := range es {
+		qes[i] = toQueue(e.Request)
+	}
+	stored, err := s.q.Enqueue(ctx, qes)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: enqueue: %w", err)
+	}
+	out := make([]Request, len(es))
+	s.lock()
+	for i, e := range es {
+		e.ID = stored[i].ID
+		s.entries[e.ID] = e
+		if fails[i] != "" {
+			s.endLocked(e, Failed, fails[i])
+		}
+		out[i] = e.Request
+	}
+	s.unlock()
+	s.wake.broadcast()
+	return out, nil
+}
+
+// recallEntry builds the entry of a recall; why is set when it must fail
+// at once.
+func (s *Scheduler) recallEntry(ctx context.Context, r Request) (*entry, string, error) {
+	if r.FileID <= 0 {
+		return nil, "", fmt.Errorf("%w: recall without FileID", ErrInvalid)
+	}
+	e := &entry{Request: r}
+	if r.Path == "" || r.Size == 0 {
+		f, err := s.cat.File(ctx, r.FileID)
+		switch {
+		case errors.Is(err, catalog.ErrNotFound):
+			return e, fmt.Sprintf("file %d not in the catalog", r.FileID), nil
+		case err != nil:
+			return nil, "", err
+		}
+		if e.Path == "" {
+			e.Path = f.Path
+		}
+		if e.Size == 0 {
+			e.Size = f.Size
+		}
+	}
+	why, err := s.loadCopies(ctx, e)
+	return e, why, err
+}
+
+// loadCopies reads the entry's copies and their volumes from the catalog;
+// why says why the recall cannot be served when no copy is readable.
+func (s *Scheduler) loadCopies(ctx context.Context, e *entry) (why string, err error) {
+	cs, err := s.cat.Copies(ctx, e.FileID)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return fmt.Sprintf("file %d not in the catalog", e.FileID), nil
+	case err != nil:
+		return "", err
+	}
+	e.copies = cs
+	if len(cs) == 0 {
+		return "no copy on tape", nil
+	}
+	for _, c := range cs {
+		if err := s.loadVolume(ctx, c.Volume, false); err != nil {
+			return "", err
+		}
+	}
+	s.lock()
+	defer s.unlock()
+	if len(s.usableCopiesLocked(e)) == 0 {
+		return "no readable copy: " + s.copiesStateLocked(e), nil
+	}
+	return "", nil
+}
+
+// loadVolume caches the catalog's view of a volume (again when refresh).
+func (s *Scheduler) loadVolume(ctx context.Context, barcode string, refresh bool) error {
+	s.mu.Lock()
+	_, ok := s.vols[barcode]
+	s.mu.Unlock()
+	if ok && !refresh {
+		return nil
+	}
+	v, err := s.cat.Volume(ctx, barcode)
+	info := &volInfo{state: v.State, pool: v.Pool, free: v.Free(), known: err == nil}
+	if err != nil && !errors.Is(err, catalog.ErrUnknownVolume) {
+		return err
+	}
+	s.mu.Lock()
+	s.vols[barcode] = info
+	s.mu.Unlock()
+	return nil
+}
+
+// archiveEntries expands an archive into one entry per copy.
+func (s *Scheduler) archiveEntries(ctx context.Context, r Request) ([]*entry, string, error) {
+	if r.FileID <= 0 || r.StorageClass == "" {
+		return nil, "", fmt.Errorf("%w: archive without FileID or StorageClass", ErrInvalid)
+	}
+	c, err := s.cat.StorageClass(ctx, r.StorageClass)
+	switch {
+	case errors.Is(err, catalog.ErrUnknownStorageClass):
+		return []*entry{{Request: r}}, fmt.Sprintf("unknown storage class %q", r.StorageClass), nil
+	case err != nil:
+		return nil, "", err
+	}
+	if r.CopyNo > 0 {
+		if r.CopyNo > int64(len(c.Pools)) {
+			return []*entry{{Request: r}}, fmt.Sprintf("storage class %q has %d copies, not %d", c.Name, len(c.Pools), r.CopyNo), nil
+		}
+		r.Pool = c.Pools[r.CopyNo-1]
+		return []*entry{{Request: r}}, "", nil
+	}
+	var es []*entry
+	for i, p := range c.Pools {
+		rr := r
+		rr.CopyNo, rr.Pool = int64(i+1), p
+		es = append(es, &entry{Request: rr})
+	}
+	return es, "", nil
+}
+
+// Get returns the request as it is now.
+func (s *Scheduler) Get(ctx context.Context, id int64) (Request, error) {
+	s.mu.Lock()
+	e := s.entries[id]
+	var r Request
+	if e != nil {
+		r = e.Request
+	}
+	s.mu.Unlock()
+	if e != nil {
+		return r, nil
+	}
+	qe, err := s.q.QueueEntry(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return Request{}, fmt.Errorf("%w: %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return Request{}, err
+	}
+	return fromQueue(qe), nil
+}
+
+// Cancel cancels a request. A queued request ends Cancelled at once; a
+// running one is stopped by the mover between two blocks and ends
+// Cancelled then (or Done if it finished first). Cancelling an ended
+// request does nothing.
+func (s *Scheduler) Cancel(ctx context.Context, id int64) error {
+	s.noteCaller(ctx)
+	s.lock()
+	e := s.entries[id]
+	if e != nil {
+		s.cancelLocked(e, "cancelled")
+		s.unlock()
+		return nil
+	}
+	s.unlock()
+	qe, err := s.q.QueueEntry(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("%w: %d", ErrNotFound, id)
+	}
+	if err != nil || ended(qe.State) {
+		return err
+	}
+	// Known to the store only: queued before Run loaded it, or running
+	// on another host, whose end will then find it ended.
+	_, err = s.q.Finish(ctx, id, Cancelled.String(), "cancelled", s.now())
+	return err
+}
+
+// CancelFile cancels every request of this host for the file and returns
+// how many it cancelled.
+func (s *Scheduler) CancelFile(ctx context.Context, fileID int64) (int, error) {
+	s.noteCaller(ctx)
+	s.lock()
+	defer s.unlock()
+	n := 0
+	for _, e := range s.sortedLocked() {
+		if e.FileID == fileID {
+			s.cancelLocked(e, "cancelled")
+			n++
+		}
+	}
+	return n, nil
+}
+
+// CancelGroup cancels every request of the group not ended yet and returns
+// how many it cancelled.
+func (s *Scheduler) CancelGroup(ctx context.Context, group string) (int, error) {
+	s.noteCaller(ctx)
+	qes, err := s.q.GroupEntries(ctx, group)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, qe := range qes {
+		if ended(qe.State) {
+			continue
+		}
+		if err := s.Cancel(ctx, qe.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// cancelLocked ends a queued entry, or asks the mover to stop a running
+// one.
+func (s *Scheduler) cancelLocked(e *entry, reason string) {
+	switch e.State {
+	case Queued:
+		s.endLocked(e, Cancelled, reason)
+	case Running:
+		if e.cancelReason == "" {
+			e.cancelReason = reason
+		}
+		if e.cancel != nil {
+			e.cancel()
+		}
+	}
+}
+
+// endLocked stores the end of e and queues its OnEnd call. The store says
+// whether it had ended already (another host ended it): then OnEnd is not
+// called again.
+func (s *Scheduler) endLocked(e *entry, st State, reason string) {
+	now := s.now()
+	first, err := s.q.Finish(context.Background(), e.ID, st.String(), reason, now)
+	if err != nil {
+		// The store keeps it pending: the next Run will offer it again,
+		// which is better than losing it.
+		s.log.Error("scheduler: storing end", "id", e.ID, "state", st, "err", err)
+	}
+	delete(s.entries, e.ID)
+	if e.cancel != nil {
+		e.cancel()
+	}
+	e.drive = nil
+	e.State, e.Reason, e.Ended, e.Host = st, reason, now, ""
+	if first {
+		s.ends = append(s.ends, e.Request)
+	}
+}
+
+// sortedLocked returns the entries in id order, for deterministic walks.
+func (s *Scheduler) sortedLocked() []*entry {
+	es := make([]*entry, 0, len(s.entries))
+	for _, e := range s.entries {
+		es = append(es, e)
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].ID < es[j].ID })
+	return es
+}
+
+// Run recovers the queue of Host (requests it had running go back to the
+// queue) and loads every pending request, then runs one worker per drive
+// until ctx ends. It returns when every worker has stopped (a running
+// mount finishes its current file) and what was not finished is queued
+// again in the store; the error is ctx's, or the recovery's.
+//
+// With a *vclock.Clock the workers are participants: call Run from a
+// participant (or while there is none).
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.lock()
+	if s.running {
+		s.unlock()
+		return ErrRunning
+	}
+	s.running = true
+	s.unlock()
+	defer func() {
+		s.lock()
+		s.running = false
+		s.unlock()
+	}()
+	if err := s.recover(ctx); err != nil {
+		return err
+	}
+	s.lock()
+	ds := s.drives
+	s.workers = len(ds)
+	s.unlock()
+	for _, d := range ds {
+		s.goWorker(ctx, d)
+	}
+	// Wait for the workers on the clock, also after ctx ended.
+	wctx := context.WithoutCancel(ctx)
+	for {
+		s.lock()
+		n := s.workers
+		g := s.wake.arm()
+		s.unlock()
+		if n == 0 {
+			break
+		}
+		_ = s.wake.wait(wctx, g, -1)
+	}
+	return ctx.Err()
+}
+
+func (s *Scheduler) runWorker(ctx context.Context, d *driveState) {
+	defer func() {
+		s.lock()
+		s.releaseDriveLocked(d, "worker stopped")
+		s.workers--
+		s.unlock()
+		s.wake.broadcast()
+	}()
+	s.work(ctx, d)
+}
+
+// releaseDriveLocked requeues what the drive still holds.
+func (s *Scheduler) releaseDriveLocked(d *driveState, reason string) {
+	if d.batch == nil {
+		return
+	}
+	b := d.batch
+	d.batch = nil
+	var left []*entry
+	for _, e := range b.entries {
+		if e.drive == d && e.State == Running {
+			left = append(left, e)
+		}
+	}
+	s.requeueLocked(left, reason, false)
+}
+
+// recover requeues what Host had running and loads the pending requests
+// not yet known.
+func (s *Scheduler) recover(ctx context.Context) error {
+	n, err := s.q.RecoverHost(ctx, s.host, "requeued after a restart")
+	if err != nil {
+		return fmt.Errorf("scheduler: recover: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("scheduler: requeued requests that were running", "host", s.host, "n", n)
+	}
+	var after int64
+	for {
+		page, err := s.q.PendingEntries(ctx, after, 1000)
+		if err != nil {
+			return fmt.Errorf("scheduler: load queue: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, qe := range page {
+			after = qe.ID
+			s.mu.Lock()
+			_, known := s.entries[qe.ID]
+			s.mu.Unlock()
+			if known || qe.State != Queued.String() {
+				continue // ours already, or running on another host
+			}
+			e := &entry{Request: fromQueue(qe)}
+			why := ""
+			if e.Kind == Recall {
+				if why, err = s.loadCopies(ctx, e); err != nil {
+					return fmt.Errorf("scheduler: load queue: %w", err)
+				}
+			}
+			s.lock()
+			s.entries[e.ID] = e
+			if why != "" {
+				s.endLocked(e, Failed, why)
+			}
+			s.unlock()
+		}
+	}
+	s.wake.broadcast()
+	return nil
+}
+
+func toQueue(r Request) queueEntry {
+	return queueEntry{
+		ID: r.ID, Kind: r.Kind.String(), Group: r.Group, FileID: r.FileID, Path: r.Path, Size: r.Size,
+		StorageClass: r.StorageClass, CopyNo: r.CopyNo, Pool: r.Pool, Requester: r.Requester,
+		Activity: r.Activity, Priority: r.Priority, Created: r.Created, State: r.State.String(),
+		Reason: r.Reason, Started: r.Started, Ended: r.Ended, Attempts: r.Attempts, Volume: r.Volume,
+		Host: r.Host,
+	}
+}
+
+func fromQueue(q queueEntry) Request {
+	r := Request{
+		ID: q.ID, Group: q.Group, FileID: q.FileID, Path: q.Path, Size: q.Size,
+		StorageClass: q.StorageClass, CopyNo: q.CopyNo, Pool: q.Pool, Requester: q.Requester,
+		Activity: q.Activity, Priority: q.Priority, Created: q.Created, Reason: q.Reason,
+		Started: q.Started, Ended: q.Ended, Attempts: q.Attempts, Volume: q.Volume, Host: q.Host,
+	}
+	switch q.Kind {
+	case "recall":
+		r.Kind = Recall
+	case "archive":
+		r.Kind = Archive
+	}
+	for _, st := range []State{Queued, Running, Done, Failed, Cancelled} {
+		if q.State == st.String() {
+			r.State = st
+		}
+	}
+	return r
+}
