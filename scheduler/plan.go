@@ -109,6 +109,20 @@ type batch struct {
 	free     int64 // archive: bytes the volume takes besides entries (estimate)
 }
 
+// live reports whether the drive d still runs some of b's entries: until
+// then b holds its volume and d counts as busy for b.activity.
+func (b *batch) live(d *driveState) bool {
+	if b == nil {
+		return false
+	}
+	for _, e := range b.entries {
+		if e.drive == d && e.State == Running {
+			return true
+		}
+	}
+	return false
+}
+
 // driveState is the core's view of one drive.
 type driveState struct {
 	Drive
@@ -733,7 +747,7 @@ func (s *Scheduler) reserveLocked(ctx context.Context, d *driveState, c *cand, n
 // inUseLocked: another drive holds or is about to mount the volume.
 func (s *Scheduler) inUseLocked(d *driveState, v string) bool {
 	for _, o := range s.drives {
-		if o != d && (o.mounted == v || (o.batch != nil && o.batch.volume == v)) {
+		if o != d && (o.mounted == v || (o.batch.live(o) && o.batch.volume == v)) {
 			return true
 		}
 	}
@@ -743,7 +757,7 @@ func (s *Scheduler) inUseLocked(d *driveState, v string) bool {
 // mountedLiveLocked: a working drive has the volume (or is mounting it).
 func (s *Scheduler) mountedLiveLocked(v string) bool {
 	for _, o := range s.drives {
-		if !o.down && (o.mounted == v || (o.batch != nil && o.batch.volume == v)) {
+		if !o.down && (o.mounted == v || (o.batch.live(o) && o.batch.volume == v)) {
 			return true
 		}
 	}
@@ -933,7 +947,7 @@ func (s *Scheduler) fairestLocked(d *driveState, acts map[string]bool) string {
 	busy := map[string]int{}
 	total := 1
 	for _, o := range s.drives {
-		if o != d && !o.down && o.batch != nil {
+		if o != d && !o.down && o.batch.live(o) {
 			busy[o.batch.activity]++
 			total++
 		}

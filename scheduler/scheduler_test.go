@@ -1,0 +1,396 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tapekit/tapekit/catalog"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// harness runs the core without a mover: the test plays the mover,
+// calling poll, more, done and unclaimed itself.
+type harness struct {
+	t      testing.TB
+	cat    *fakeCatalog
+	q      *MemoryQueue
+	clk    *clock.Mock
+	pol    *Policy
+	drives []Drive
+	s      *Scheduler
+	ends   map[int64]int
+	last   map[int64]Request
+}
+
+func newHarness(t testing.TB, pol *Policy, ndrives int) *harness {
+	h := &harness{t: t, cat: newFakeCatalog(), q: NewMemoryQueue(), clk: clock.NewMock(), pol: pol,
+		ends: map[int64]int{}, last: map[int64]Request{}}
+	h.clk.Set(t0)
+	for i := range ndrives {
+		h.drives = append(h.drives, Drive{Name: fmt.Sprintf("d%d", i)})
+	}
+	h.start()
+	return h
+}
+
+// start makes a new Scheduler over the same queue and catalog, as after
+// a restart, and recovers the queue.
+func (h *harness) start() {
+	s, err := New(Config{Catalog: h.cat, Queue: h.q, Clock: h.clk, Host: "h1", Policy: h.pol, Drives: h.drives,
+		OnEnd: func(r Request) { h.ends[r.ID]++; h.last[r.ID] = r }})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	s.work = func(ctx context.Context, d *driveState) { <-ctx.Done() }
+	if err := s.recover(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.s = s
+}
+
+func (h *harness) drive(i int) *driveState { return h.s.drives[i] }
+
+// poll is next without waiting.
+func (h *harness) poll(d *driveState) (*batch, bool, time.Time) {
+	h.s.lock()
+	b, dismount, wake, err := h.s.pollLocked(context.Background(), d)
+	h.s.unlock()
+	if err != nil && !errors.Is(err, errDriveDown) {
+		h.t.Fatal(err)
+	}
+	return b, dismount, wake
+}
+
+func (h *harness) submit(rs ...Request) []Request {
+	got, err := h.s.Submit(context.Background(), rs...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return got
+}
+
+func recall(file int64) Request { return Request{Kind: Recall, FileID: file} }
+
+func ids(b *batch) []int64 {
+	if b == nil {
+		return nil
+	}
+	var out []int64
+	for _, e := range b.entries {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+func (h *harness) state(id int64) State {
+	r, err := h.s.Get(context.Background(), id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return r.State
+}
+
+func TestSubmitRecallWithoutReadableCopyFailsAtOnce(t *testing.T) {
+	h := newHarness(t, PolicyBest(), 1)
+	h.cat.addVolume("V1", "p", catalog.StateBroken, 1e12)
+	h.cat.addVolume("V2", "p", catalog.StateDisabled, 1e12)
+	h.cat.addFile(1, 100, "c", "V1", "V2")
+	h.cat.addFile(2, 100, "c") // never written
+	got := h.submit(recall(1), recall(2), recall(99))
+	for _, r := range got {
+		if r.State != Failed || r.Reason == "" {
+			t.Errorf("request %d: %v %q, want failed with a reason", r.ID, r.State, r.Reason)
+		}
+		if h.ends[r.ID] != 1 {
+			t.Errorf("request %d: OnEnd called %d times", r.ID, h.ends[r.ID])
+		}
+	}
+	t.Log(got[0].Reason)
+}
+
+func TestSubmitArchiveOnePerCopy(t *testing.T) {
+	h := newHarness(t, PolicyBest(), 1)
+	h.cat.classes["two"] = catalog.StorageClass{Name: "two", Pools: []string{"p1", "p2"}}
+	got := h.submit(Request{Kind: Archive, FileID: 7, StorageClass: "two", Path: "/a", Size: 10},
+		Request{Kind: Archive, FileID: 8, StorageClass: "two", CopyNo: 2, Path: "/b", Size: 10})
+	var pools []string
+	for _, r := range got {
+		pools = append(pools, fmt.Sprintf("%d:%d:%s:%v", r.FileID, r.CopyNo, r.Pool, r.State))
+	}
+	want := []string{"7:1:p1:queued", "7:2:p2:queued", "8:2:p2:queued"}
+	if d := cmp.Diff(want, pools); d != "" {
+		t.Error(d)
+	}
+	if _, err := h.s.Submit(context.Background(), Request{Kind: 9}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad kind: %v", err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	h := newHarness(t, PolicyByVolume(), 1)
+	h.cat.addVolume("V1", "p", catalog.StateFull, 1e12)
+	for f := int64(1); f <= 4; f++ {
+		h.cat.addFile(f, 100, "c", "V1")
+	}
+	rs := h.submit(Request{Kind: Recall, FileID: 1, Group: "g"}, Request{Kind: Recall, FileID: 2, Group: "g"}, recall(3))
+	if err := h.s.Cancel(context.Background(), rs[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	if h.state(rs[2].ID) != Cancelled || h.ends[rs[2].ID] != 1 {
+		t.Fatal("queued request not cancelled at once")
+	}
+	b, _, _ := h.poll(h.drive(0))
+	if d := cmp.Diff([]int64{rs[0].ID, rs[1].ID}, ids(b)); d != "" {
+		t.Fatal(d)
+	}
+	if n, err := h.s.CancelGroup(context.Background(), "g"); err != nil || n != 2 {
+		t.Fatalf("CancelGroup = %d, %v", n, err)
+	}
+	if b.entries[0].ctx.Err() == nil || h.state(rs[0].ID) != Running {
+		t.Fatal("running request: want its ctx cancelled and still running until the mover says")
+	}
+	h.s.done(h.drive(0), b.entries[0], result{kind: failCancelled, err: context.Canceled})
+	h.s.done(h.drive(0), b.entries[1], result{volume: "V1"}) // finished before it saw the cancel
+	if h.last[rs[0].ID].State != Cancelled || h.last[rs[1].ID].State != Done {
+		t.Errorf("got %v and %v, want cancelled and done", h.last[rs[0].ID].State, h.last[rs[1].ID].State)
+	}
+	if err := h.s.Cancel(context.Background(), 12345); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Cancel(unknown) = %v", err)
+	}
+	if err := h.s.Cancel(context.Background(), rs[0].ID); err != nil {
+		t.Errorf("Cancel(ended) = %v", err)
+	}
+	for id, n := range h.ends {
+		if n != 1 {
+			t.Errorf("request %d ended %d times", id, n)
+		}
+	}
+}
+
+func TestRestartRecoversRunningAndQueued(t *testing.T) {
+	h := newHarness(t, PolicyByVolume(), 1)
+	h.cat.addVolume("V1", "p", catalog.StateFull, 1e12)
+	h.cat.addVolume("V2", "p", catalog.StateFull, 1e12)
+	h.cat.addFile(1, 100, "c", "V1")
+	h.cat.addFile(2, 100, "c", "V2")
+	rs := h.submit(recall(1), recall(2))
+	b, _, _ := h.poll(h.drive(0))
+	if len(ids(b)) != 1 {
+		t.Fatalf("batch %v", ids(b))
+	}
+	h.start() // crash: the running one goes back to the queue
+	for _, r := range rs {
+		if st := h.state(r.ID); st != Queued {
+			t.Errorf("request %d after restart: %v", r.ID, st)
+		}
+	}
+	seen := map[int64]bool{}
+	for range 2 {
+		b, _, _ := h.poll(h.drive(0))
+		for _, e := range b.entries {
+			seen[e.ID] = true
+			h.s.done(h.drive(0), e, result{volume: b.volume})
+		}
+	}
+	if len(seen) != 2 || h.ends[rs[0].ID] != 1 || h.ends[rs[1].ID] != 1 {
+		t.Errorf("seen %v, ends %v", seen, h.ends)
+	}
+}
+
+func TestNextWaitsOnTheClock(t *testing.T) {
+	pol := PolicyBest()
+	pol.MinAge = time.Minute
+	h := newHarness(t, pol, 1)
+	h.cat.addVolume("V1", "p", catalog.StateFull, 1e12)
+	h.cat.addFile(1, 100, "c", "V1")
+	type got struct {
+		b   *batch
+		err error
+	}
+	ch := make(chan got, 1)
+	go func() {
+		b, _, err := h.s.next(context.Background(), h.drive(0))
+		ch <- got{b, err}
+	}()
+	time.Sleep(10 * time.Millisecond)
+	h.submit(recall(1)) // wakes it, but MinAge is not over yet
+	time.Sleep(10 * time.Millisecond)
+	select {
+	case g := <-ch:
+		t.Fatalf("next returned before MinAge: %v", g)
+	default:
+	}
+	h.clk.Add(time.Minute)
+	select {
+	case g := <-ch:
+		if g.err != nil || len(ids(g.b)) != 1 {
+			t.Fatalf("next = %v, %v", ids(g.b), g.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("next did not wake when MinAge passed")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(10 * time.Millisecond); cancel() }()
+	h.s.setMounted(h.drive(0), "V1")
+	h.s.done(h.drive(0), h.drive(0).batch.entries[0], result{})
+	if _, _, err := h.s.next(ctx, h.drive(0)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("next after cancel: %v", err)
+	}
+}
+
+// fakeCatalog implements the part of catalog.Catalog the core uses.
+type fakeCatalog struct {
+	catalog.Catalog // nil: any other method panics
+
+	mu      sync.Mutex
+	files   map[int64]catalog.File
+	copies  map[int64][]catalog.Copy
+	vols    map[string]*catalog.Volume
+	classes map[string]catalog.StorageClass
+}
+
+func newFakeCatalog() *fakeCatalog {
+	return &fakeCatalog{
+		files:   map[int64]catalog.File{},
+		copies:  map[int64][]catalog.Copy{},
+		vols:    map[string]*catalog.Volume{},
+		classes: map[string]catalog.StorageClass{},
+	}
+}
+
+func (c *fakeCatalog) addVolume(barcode, pool string, state catalog.VolumeState, capacity int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.vols[barcode] = &catalog.Volume{Barcode: barcode, Pool: pool, State: state, Capacity: capacity}
+}
+
+func (c *fakeCatalog) addFile(id, size int64, class string, vols ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.files[id] = catalog.File{ID: id, Path: "/f/" + itoa(id), Size: size, StorageClass: class}
+	var cs []catalog.Copy
+	for i, v := range vols {
+		cs = append(cs, catalog.Copy{FileID: id, CopyNo: int64(i + 1), Volume: v, FileSeq: id, BlockID: id * 10, Size: size})
+	}
+	c.copies[id] = cs
+}
+
+func itoa(i int64) string {
+	const digits = "0123456789"
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{digits[i%10]}, b...)
+	}
+	return string(b)
+}
+
+func (c *fakeCatalog) File(ctx context.Context, id int64) (catalog.File, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.files[id]
+	if !ok {
+		return f, catalog.ErrNotFound
+	}
+	return f, nil
+}
+
+func (c *fakeCatalog) Copies(ctx context.Context, id int64) ([]catalog.Copy, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.files[id]; !ok {
+		return nil, catalog.ErrNotFound
+	}
+	return append([]catalog.Copy(nil), c.copies[id]...), nil
+}
+
+func (c *fakeCatalog) Volume(ctx context.Context, barcode string) (catalog.Volume, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.vols[barcode]
+	if !ok {
+		return catalog.Volume{}, catalog.ErrUnknownVolume
+	}
+	return *v, nil
+}
+
+func (c *fakeCatalog) SetVolumeState(ctx context.Context, barcode string, st catalog.VolumeState, reason string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.vols[barcode]
+	if !ok {
+		return catalog.ErrUnknownVolume
+	}
+	v.State, v.StateReason = st, reason
+	return nil
+}
+
+func (c *fakeCatalog) StorageClass(ctx context.Context, name string) (catalog.StorageClass, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sc, ok := c.classes[name]
+	if !ok {
+		return sc, catalog.ErrUnknownStorageClass
+	}
+	return sc, nil
+}
+
+func (c *fakeCatalog) ReserveVolume(ctx context.Context, pool string, minFree int64, writer string) (catalog.Volume, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var fits []*catalog.Volume
+	for _, v := range c.vols {
+		if v.Pool == pool && v.State == catalog.StateActive && v.Free() >= minFree && (v.Writer == "" || v.Writer == writer) {
+			fits = append(fits, v)
+		}
+	}
+	if len(fits) == 0 {
+		return catalog.Volume{}, catalog.ErrNoVolume
+	}
+	sort.Slice(fits, func(i, j int) bool {
+		a, b := fits[i], fits[j]
+		if (a.Writer == writer) != (b.Writer == writer) {
+			return a.Writer == writer
+		}
+		if a.BytesUsed != b.BytesUsed {
+			return a.BytesUsed > b.BytesUsed
+		}
+		return a.Barcode < b.Barcode
+	})
+	fits[0].Writer = writer
+	return *fits[0], nil
+}
+
+func (c *fakeCatalog) ReleaseVolume(ctx context.Context, barcode, writer string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.vols[barcode]
+	if !ok {
+		return catalog.ErrUnknownVolume
+	}
+	if writer != "" && v.Writer != writer {
+		return catalog.ErrReserved
+	}
+	v.Writer = ""
+	return nil
+}
+
+// written records an archive copy, as the mover's CommitCopies would.
+func (c *fakeCatalog) written(barcode string, size int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.vols[barcode]; ok {
+		v.BytesUsed += size
+	}
+}
