@@ -74,6 +74,7 @@ const (
 	runnable
 	sleeping
 	acquiring
+	waiting // on a Cond, with no deadline
 )
 
 type participant struct {
@@ -85,6 +86,7 @@ type participant struct {
 	state  pstate
 	ev     *event          // while sleeping
 	w      *waiter         // while acquiring
+	cond   *Cond           // while waiting on a Cond (sleeping with a deadline, or waiting)
 	ctx    context.Context // while blocked: a cancelled one wakes it
 	err    error           // set when it is woken by a deadlock
 	holds  int             // Resources held, for reports
@@ -355,6 +357,7 @@ func (c *Clock) wakeLocked(p *participant) bool {
 	case acquiring:
 		p.w.r.dropLocked(p.w)
 		p.w = nil
+	case waiting:
 	default:
 		return false
 	}
@@ -379,8 +382,9 @@ func (c *Clock) dispatchLocked() {
 		if len(c.parts) == 0 {
 			return
 		}
-		if c.sleeping == 0 {
-			// Every participant waits for a Resource.
+		if c.sleeping == 0 && !c.deadlinePendingLocked() {
+			// Every participant waits for a Resource or a Cond, and no
+			// context deadline can end a wait.
 			c.checkDeadlockLocked()
 			return
 		}
@@ -401,7 +405,7 @@ func (c *Clock) dispatchLocked() {
 			// A context deadline passed: wake, in joining order, the
 			// participants whose context it ended.
 			for _, p := range c.parts {
-				if (p.state == sleeping || p.state == acquiring) && p.ctx != nil && p.ctx.Err() != nil {
+				if (p.state == sleeping || p.state == acquiring || p.state == waiting) && p.ctx != nil && p.ctx.Err() != nil {
 					c.wakeLocked(p)
 				}
 			}
@@ -409,12 +413,25 @@ func (c *Clock) dispatchLocked() {
 	}
 }
 
+// deadlinePendingLocked reports whether a context deadline is among the
+// events: when every participant waits for a Resource or a Cond, time
+// still moves on to it, since it may end a wait.
+func (c *Clock) deadlinePendingLocked() bool {
+	for _, ev := range c.events {
+		if ev.cancels {
+			return true
+		}
+	}
+	return false
+}
+
 // checkDeadlockLocked reports a deadlock when no Resource a participant
 // waits for is held by a goroutine outside virtual time, which could still
-// release it.
+// release it, and no participant waits on a Cond, which such a goroutine
+// could still broadcast.
 func (c *Clock) checkDeadlockLocked() {
 	for _, p := range c.parts {
-		if p.state == acquiring && p.w.r.heldOutsideLocked() {
+		if p.state == acquiring && p.w.r.heldOutsideLocked() || p.state == waiting {
 			return
 		}
 	}
@@ -426,7 +443,7 @@ func (c *Clock) breakLocked(e *DeadlockError) {
 	c.broken = e
 	for _, p := range c.parts {
 		switch p.state {
-		case sleeping, acquiring:
+		case sleeping, acquiring, waiting:
 			c.wakeLocked(p)
 		}
 	}
@@ -530,6 +547,11 @@ func (c *Clock) describeLocked(p *participant) string {
 		s = "is runnable"
 	case sleeping:
 		s = "sleeps until " + p.ev.at.Format(time.RFC3339Nano)
+		if p.cond != nil {
+			s = "waits on a Cond until " + p.ev.at.Format(time.RFC3339Nano)
+		}
+	case waiting:
+		s = "waits on a Cond"
 	case acquiring:
 		s = fmt.Sprintf("waits for %s (held by %s)", p.w.r.name, p.w.r.holdersLocked())
 	}

@@ -61,13 +61,26 @@
 // participant waits outside virtual time, like a sync.Mutex. A Resource
 // made with a nil Clock is just such a FIFO lock, for real clocks.
 //
+// # Conditions
+//
+// A Cond is what an idle worker waits on: a drive with no request waits
+// until one is submitted (Broadcast) or a policy's deadline passes (Wait's
+// duration). Waiting on it is blocked on the clock, like sleeping. Since
+// participants run one at a time, a participant that checks its condition
+// and then waits cannot miss a Broadcast from another participant; a
+// goroutine outside virtual time may broadcast too, at any moment.
+//
 // # Deadlock and stall reports
 //
 // A wrong count never hangs silently. When every participant waits for a
-// Resource and every holder of those Resources is a participant (so none
-// can ever release), the clock reports a deadlock at once: a
+// Resource, every holder of those Resources is a participant (so none
+// can ever release), and no context deadline is pending that could end a
+// wait, the clock reports a deadlock at once: a
 // *DeadlockError naming each participant, what it waits for and who holds
 // it. Every wait then fails with it (errors.Is(err, ErrDeadlock)).
+//
+// Participants waiting on a Cond with no deadline are never reported: a
+// goroutine outside virtual time may still broadcast or cancel them.
 //
 // A participant that blocks on something the clock cannot see — a channel,
 // a sync.Mutex, a Resource held outside virtual time, a clock.Timer's
