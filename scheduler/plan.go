@@ -996,10 +996,7 @@ const outsidePoll = 10 * time.Second
 // clock's timers.
 type waker struct {
 	clk  clock.Clock
-	cond interface {
-		Wait(ctx context.Context, d time.Duration) error
-		Broadcast()
-	}
+	cond *vclock.Cond
 
 	mu  sync.Mutex
 	gen chan struct{}
@@ -1007,7 +1004,9 @@ type waker struct {
 
 func newWaker(c clock.Clock) *waker {
 	w := &waker{clk: c}
-	// TODO(merge main): if vc, ok := c.(*vclock.Clock); ok { w.cond = vclock.NewCond(vc) }
+	if vc, ok := c.(*vclock.Clock); ok {
+		w.cond = vclock.NewCond(vc)
+	}
 	return w
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tapekit/tapekit/catalog"
+	"github.com/tapekit/tapekit/simulator/vclock"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -393,4 +394,98 @@ func (c *fakeCatalog) written(barcode string, size int64) {
 	if v, ok := c.vols[barcode]; ok {
 		v.BytesUsed += size
 	}
+}
+
+// fakeWork is a test executor for Run: it mounts in mountTime, reads
+// each file in readTime, and reports success.
+func fakeWork(s *Scheduler, sleep func(ctx context.Context, d time.Duration) error, mountTime, readTime time.Duration) func(ctx context.Context, d *driveState) {
+	return func(ctx context.Context, d *driveState) {
+		for {
+			b, dismount, err := s.next(ctx, d)
+			if err != nil {
+				return
+			}
+			if dismount || (b != nil && d.mounted != b.volume && d.mounted != "") {
+				if sleep(ctx, mountTime) != nil {
+					return
+				}
+				s.setMounted(d, "")
+			}
+			if b == nil {
+				continue
+			}
+			if d.mounted != b.volume {
+				if sleep(ctx, mountTime) != nil {
+					s.unclaimed(d, b.entries, "stopping")
+					return
+				}
+				s.setMounted(d, b.volume)
+			}
+			es := b.entries
+			for i := 0; i < len(es); i++ {
+				if sleep(ctx, readTime) != nil {
+					s.unclaimed(d, es[i:], "stopping")
+					return
+				}
+				s.done(d, es[i], result{volume: b.volume})
+				if i == len(es)-1 {
+					es = append(es, s.more(d)...)
+				}
+			}
+		}
+	}
+}
+
+func TestRunOnVirtualClock(t *testing.T) {
+	vc := vclock.New(t0, nil)
+	cat := newFakeCatalog()
+	const files = 40
+	for v := range 5 {
+		cat.addVolume("V"+itoa(int64(v)), "p", catalog.StateFull, 1e12)
+	}
+	for f := int64(1); f <= files; f++ {
+		cat.addFile(f, 100, "c", "V"+itoa(f%5))
+	}
+	ended := 0
+	var s *Scheduler
+	pol := PolicyBest()
+	pol.DismountDelay = time.Minute
+	s, err := New(Config{Catalog: cat, Clock: vc, Host: "h", Policy: pol,
+		Drives: []Drive{{Name: "d0"}, {Name: "d1"}},
+		OnEnd:  func(r Request) { ended++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.work = fakeWork(s, vc.SleepContext, 2*time.Minute, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pctx, leave := vc.Join(ctx, "main")
+	vc.Go(pctx, "run", func(ctx context.Context) {
+		if err := s.Run(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v", err)
+		}
+	})
+	vc.Go(pctx, "client", func(ctx context.Context) {
+		for f := int64(1); f <= files; f++ {
+			if _, err := s.Submit(ctx, recall(f)); err != nil {
+				t.Error(err)
+			}
+			_ = vc.SleepContext(ctx, 10*time.Second)
+		}
+		for ended < files {
+			_ = vc.SleepContext(ctx, time.Minute)
+		}
+		cancel()
+	})
+	leave()
+	vc.Wait()
+	if ended != files {
+		t.Fatalf("ended %d of %d", ended, files)
+	}
+	// 40 one-minute reads on two drives, 5 tapes: at least 20 minutes,
+	// and with batching well under an hour of virtual time.
+	if el := vc.Now().Sub(t0); el < 20*time.Minute || el > time.Hour {
+		t.Errorf("virtual time %v", el)
+	}
+	t.Log(vc.Now().Sub(t0))
 }
