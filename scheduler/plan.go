@@ -319,19 +319,8 @@ func (s *Scheduler) canReadLocked(e *entry, v string) bool {
 // them, within the batch bounds (and, for an archive, the volume's free
 // space).
 func (s *Scheduler) fillLocked(b *batch, es []*entry) {
-	es = append([]*entry(nil), es...)
-	if s.pol.ArrivalOrder {
-		sort.SliceStable(es, func(i, j int) bool { return older(es[i], es[j]) })
-	} else {
-		sort.SliceStable(es, func(i, j int) bool {
-			if es[i].Priority != es[j].Priority {
-				return es[i].Priority > es[j].Priority
-			}
-			return older(es[i], es[j])
-		})
-	}
-	var bytes int64
-	for _, e := range es {
+	bytes := b.bytes()
+	for _, e := range s.orderLocked(es) {
 		if s.pol.OneFilePerMount && len(b.entries) == 1 {
 			break
 		}
@@ -350,6 +339,31 @@ func (s *Scheduler) fillLocked(b *batch, es []*entry) {
 		bytes += e.Size
 		b.entries = append(b.entries, e)
 	}
+}
+
+func (b *batch) bytes() int64 {
+	var n int64
+	for _, e := range b.entries {
+		n += e.Size
+	}
+	return n
+}
+
+// orderLocked returns es in the order the policy serves them: arrival, or
+// priority then arrival.
+func (s *Scheduler) orderLocked(es []*entry) []*entry {
+	es = append([]*entry(nil), es...)
+	if s.pol.ArrivalOrder {
+		sort.SliceStable(es, func(i, j int) bool { return older(es[i], es[j]) })
+	} else {
+		sort.SliceStable(es, func(i, j int) bool {
+			if es[i].Priority != es[j].Priority {
+				return es[i].Priority > es[j].Priority
+			}
+			return older(es[i], es[j])
+		})
+	}
+	return es
 }
 
 // older orders by arrival: creation time, then id.
@@ -640,11 +654,11 @@ func (s *Scheduler) planLocked(ctx context.Context, d *driveState, now time.Time
 	for range 8 { // each round drops what made the previous one fail
 		cands, w := s.candidatesLocked(d, now)
 		wake = w
-		c := s.chooseLocked(d, cands)
+		c, act := s.chooseLocked(d, cands)
 		if c == nil {
 			return nil, wake, nil
 		}
-		b := &batch{volume: c.key, kind: c.kind, activity: s.activityOfLocked(d, c)}
+		b := &batch{volume: c.key, kind: c.kind, activity: act}
 		if c.kind == Archive {
 			b.pool = c.key
 			v, ok, err := s.reserveLocked(ctx, d, c, now)
@@ -694,13 +708,7 @@ func (s *Scheduler) refreshVolumeLocked(ctx context.Context, barcode string) err
 // the pool has no writable volume).
 func (s *Scheduler) reserveLocked(ctx context.Context, d *driveState, c *cand, now time.Time) (catalog.Volume, bool, error) {
 	pool := c.key
-	var need int64 = 1
-	for _, e := range c.entries {
-		if e.Size > need {
-			need = e.Size
-		}
-		break
-	}
+	need := max(s.orderLocked(c.entries)[0].Size, 1)
 	backoff := max(s.pol.RetryDelay, time.Minute)
 	for range 3 {
 		v, err := s.cat.ReserveVolume(ctx, pool, need, s.writer(d))
@@ -862,13 +870,13 @@ func (s *Scheduler) chooseCopyLocked(d *driveState, e *entry, volBytes map[strin
 }
 
 // chooseLocked picks the candidate for d: in arrival order the one with
-// the oldest request; otherwise one with a request past MaxAge (oldest
-// first), else among the highest priority the activity furthest below its
+// the oldest request; otherwise one with a request past MaxAge (the
+// activity furthest below its share first, then its oldest request), else among the highest priority the activity furthest below its
 // fair share, and within it d's mounted tape, the most bytes, the oldest
-// request.
-func (s *Scheduler) chooseLocked(d *driveState, cands []*cand) *cand {
+// request. The activity is the one the drive then counts for.
+func (s *Scheduler) chooseLocked(d *driveState, cands []*cand) (*cand, string) {
 	if len(cands) == 0 {
-		return nil
+		return nil, ""
 	}
 	if s.pol.ArrivalOrder {
 		best := cands[0]
@@ -877,23 +885,38 @@ func (s *Scheduler) chooseLocked(d *driveState, cands []*cand) *cand {
 				best = c
 			}
 		}
-		return best
+		return best, activityName(best.oldest.Activity)
 	}
-	var forced *cand
+	// Requests past MaxAge go first. When there are several such
+	// candidates (a backlog older than MaxAge), fair share still divides
+	// the drives between their activities, and within one activity the
+	// oldest request goes first.
+	var forced []*cand
+	acts := map[string]bool{}
 	for _, c := range cands {
-		if c.forced && (forced == nil || older(c.oldest, forced.oldest)) {
-			forced = c
+		if c.forced {
+			forced = append(forced, c)
+			for _, e := range c.entries {
+				acts[activityName(e.Activity)] = true
+			}
 		}
 	}
-	if forced != nil {
-		return forced
+	if len(forced) > 0 {
+		act := s.fairestLocked(d, acts)
+		var best *cand
+		for _, c := range forced {
+			o := c.oldestOf(act)
+			if o != nil && (best == nil || older(o, best.oldestOf(act))) {
+				best = c
+			}
+		}
+		return best, act
 	}
 	prio := cands[0].prio
 	for _, c := range cands {
 		prio = max(prio, c.prio)
 	}
 	// Activities with work at the top priority.
-	acts := map[string]bool{}
 	for _, c := range cands {
 		if c.prio != prio {
 			continue
@@ -914,7 +937,18 @@ func (s *Scheduler) chooseLocked(d *driveState, cands []*cand) *cand {
 			best = c
 		}
 	}
-	return best
+	return best, act
+}
+
+// oldestOf returns the oldest request of the activity in c.
+func (c *cand) oldestOf(act string) *entry {
+	var o *entry
+	for _, e := range c.entries {
+		if activityName(e.Activity) == act && (o == nil || older(e, o)) {
+			o = e
+		}
+	}
+	return o
 }
 
 func (c *cand) has(act string, prio int) bool {
@@ -969,21 +1003,6 @@ func (s *Scheduler) fairestLocked(d *driveState, acts map[string]bool) string {
 		}
 	}
 	return best
-}
-
-// activityOfLocked: the activity d counts for while running c, the one
-// fair share chose (or the oldest request's, when MaxAge forced c).
-func (s *Scheduler) activityOfLocked(d *driveState, c *cand) string {
-	if c.forced || s.pol.ArrivalOrder {
-		return activityName(c.oldest.Activity)
-	}
-	acts := map[string]bool{}
-	for _, e := range c.entries {
-		if e.Priority == c.prio {
-			acts[activityName(e.Activity)] = true
-		}
-	}
-	return s.fairestLocked(d, acts)
 }
 
 // outsidePoll bounds a wait on a virtual clock while goroutines outside

@@ -21,7 +21,7 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // harness runs the core without a mover: the test plays the mover,
 // calling poll, more, done and unclaimed itself.
 type harness struct {
-	t      testing.TB
+	t      fataler
 	cat    *fakeCatalog
 	q      *MemoryQueue
 	clk    *clock.Mock
@@ -32,7 +32,10 @@ type harness struct {
 	last   map[int64]Request
 }
 
-func newHarness(t testing.TB, pol *Policy, ndrives int) *harness {
+// fataler is what the harness needs of a *testing.T or *rapid.T.
+type fataler interface{ Fatal(args ...any) }
+
+func newHarness(t fataler, pol *Policy, ndrives int) *harness {
 	h := &harness{t: t, cat: newFakeCatalog(), q: NewMemoryQueue(), clk: clock.NewMock(), pol: pol,
 		ends: map[int64]int{}, last: map[int64]Request{}}
 	h.clk.Set(t0)
