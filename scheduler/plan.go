@@ -182,10 +182,10 @@ func (s *Scheduler) next(ctx context.Context, d *driveState) (*batch, bool, erro
 // pollLocked is next without waiting: a batch, a dismount, or the time at
 // which to look again (zero: when something changes).
 func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool, time.Time, error) {
+	s.releaseDriveLocked(d, "batch ended without a result")
 	if d.down {
 		return nil, false, time.Time{}, errDriveDown
 	}
-	s.releaseDriveLocked(d, "batch ended without a result")
 	now := s.now()
 	if d.mounted != "" && !s.pol.ArrivalOrder {
 		b, err := s.mountedWorkLocked(ctx, d, now)
@@ -394,7 +394,7 @@ func (s *Scheduler) claimLocked(ctx context.Context, d *driveState, b *batch, no
 		if !claimed[e.ID] {
 			// Taken or ended by another host: no longer ours.
 			s.log.Warn("scheduler: request not claimable, dropped", "id", e.ID)
-			delete(s.entries, e.ID)
+			s.removeLocked(e)
 			continue
 		}
 		s.startLocked(d, b, e, now)

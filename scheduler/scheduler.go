@@ -25,6 +25,9 @@ var (
 	ErrInvalid = errors.New("scheduler: invalid argument")
 	// ErrRunning: Run was called while the scheduler already runs.
 	ErrRunning = errors.New("scheduler: already running")
+	// ErrNoDrive: Run stopped because every drive is down (or there is
+	// none).
+	ErrNoDrive = errors.New("scheduler: no drive left")
 	// errDriveDown is what next returns to the worker of a drive that
 	// went down: the worker stops.
 	errDriveDown = errors.New("scheduler: drive is down")
@@ -81,20 +84,24 @@ type Scheduler struct {
 	work func(ctx context.Context, d *driveState)
 	wake *waker
 
-	mu       sync.Mutex
-	entries  map[int64]*entry // not ended, this host's to run
-	drives   []*driveState
-	vols     map[string]*volInfo
-	volFails map[string]map[string]bool // volume → drives it had media errors in
-	suspect  map[string]string          // volume → why it is suspect
-	poolWait map[string]time.Time       // pool → no reservation before
-	running  bool
-	workers  int       // workers not yet stopped
-	ends     []Request // ended, OnEnd not yet called
-	endsMu   sync.Mutex
-	changed  bool                          // requests went back to the queue: wake the drives
-	outside  atomic.Bool                   // a call came from outside virtual time (see waker)
-	onBatch  func(d *driveState, b *batch) // test hook: every batch handed out
+	mu         sync.Mutex
+	entries    map[int64]*entry // not ended, this host's to run
+	order      []*entry         // the entries in id order, and dead ones
+	dead       int              // ended entries still in order
+	drives     []*driveState
+	vols       map[string]*volInfo
+	volFails   map[string]map[string]bool // volume → drives it had media errors in
+	suspect    map[string]string          // volume → why it is suspect
+	poolWait   map[string]time.Time       // pool → no reservation before
+	running    bool
+	workers    int        // workers not yet stopped
+	ends       []Request  // ended, OnEnd not yet called
+	endsMu     sync.Mutex // guards endQ and delivering
+	endQ       []Request
+	delivering bool
+	changed    bool                          // requests went back to the queue: wake the drives
+	outside    atomic.Bool                   // a call came from outside virtual time (see waker)
+	onBatch    func(d *driveState, b *batch) // test hook: every batch handed out
 }
 
 // volInfo is what the planner knows of a volume from the catalog.
@@ -185,14 +192,28 @@ func (s *Scheduler) unlock() {
 	if len(ends) > 0 || changed {
 		s.wake.broadcast()
 	}
-	if s.cfg.OnEnd == nil {
+	if s.cfg.OnEnd == nil || len(ends) == 0 {
 		return
 	}
-	s.endsMu.Lock() // OnEnd calls come one at a time, in the order of ends
-	defer s.endsMu.Unlock()
-	for _, r := range ends {
-		s.cfg.OnEnd(r)
+	// OnEnd calls come one at a time, in the order of the ends; an OnEnd
+	// that calls the scheduler (resubmits, say) queues further ends for
+	// the loop below instead of deadlocking on itself.
+	s.endsMu.Lock()
+	s.endQ = append(s.endQ, ends...)
+	if s.delivering {
+		s.endsMu.Unlock()
+		return
 	}
+	s.delivering = true
+	for len(s.endQ) > 0 {
+		r := s.endQ[0]
+		s.endQ = s.endQ[1:]
+		s.endsMu.Unlock()
+		s.cfg.OnEnd(r)
+		s.endsMu.Lock()
+	}
+	s.delivering = false
+	s.endsMu.Unlock()
 }
 
 // Submit queues requests and returns them with their ids and states.
@@ -252,7 +273,7 @@ func (s *Scheduler) Submit(ctx context.Context, reqs ...Request) ([]Request, err
 	s.lock()
 	for i, e := range es {
 		e.ID = stored[i].ID
-		s.entries[e.ID] = e
+		s.addLocked(e)
 		if fails[i] != "" {
 			s.endLocked(e, Failed, fails[i])
 		}
@@ -420,7 +441,7 @@ func (s *Scheduler) CancelFile(ctx context.Context, fileID int64) (int, error) {
 	defer s.unlock()
 	n := 0
 	for _, e := range s.sortedLocked() {
-		if e.FileID == fileID {
+		if e.FileID == fileID && !e.State.Ended() {
 			s.cancelLocked(e, "cancelled")
 			n++
 		}
@@ -476,7 +497,7 @@ func (s *Scheduler) endLocked(e *entry, st State, reason string) {
 		// which is better than losing it.
 		s.log.Error("scheduler: storing end", "id", e.ID, "state", st, "err", err)
 	}
-	delete(s.entries, e.ID)
+	s.removeLocked(e)
 	if e.cancel != nil {
 		e.cancel()
 	}
@@ -487,21 +508,51 @@ func (s *Scheduler) endLocked(e *entry, st State, reason string) {
 	}
 }
 
-// sortedLocked returns the entries in id order, for deterministic walks.
+// sortedLocked returns the entries in id order, for deterministic walks,
+// with some that ended (skip those: State.Ended). The caller must not keep
+// it across an unlock, nor call sortedLocked again while it walks it.
 func (s *Scheduler) sortedLocked() []*entry {
-	es := make([]*entry, 0, len(s.entries))
-	for _, e := range s.entries {
-		es = append(es, e)
+	if s.dead > 64 && s.dead*4 > len(s.order) {
+		live := s.order[:0]
+		for _, e := range s.order {
+			if s.entries[e.ID] == e {
+				live = append(live, e)
+			}
+		}
+		clear(s.order[len(live):])
+		s.order, s.dead = live, 0
 	}
-	sort.Slice(es, func(i, j int) bool { return es[i].ID < es[j].ID })
-	return es
+	return s.order
+}
+
+// addLocked holds a new entry, keeping s.order in id order.
+func (s *Scheduler) addLocked(e *entry) {
+	s.entries[e.ID] = e
+	n := len(s.order)
+	if n == 0 || s.order[n-1].ID < e.ID {
+		s.order = append(s.order, e)
+		return
+	}
+	i := sort.Search(n, func(i int) bool { return s.order[i].ID >= e.ID })
+	s.order = append(s.order, nil)
+	copy(s.order[i+1:], s.order[i:])
+	s.order[i] = e
+}
+
+// removeLocked forgets an entry; s.order is compacted lazily.
+func (s *Scheduler) removeLocked(e *entry) {
+	if s.entries[e.ID] == e {
+		delete(s.entries, e.ID)
+		s.dead++
+	}
 }
 
 // Run recovers the queue of Host (requests it had running go back to the
 // queue) and loads every pending request, then runs one worker per drive
 // until ctx ends. It returns when every worker has stopped (a running
 // mount finishes its current file) and what was not finished is queued
-// again in the store; the error is ctx's, or the recovery's.
+// again in the store; the error is ctx's, the recovery's, or ErrNoDrive
+// when every drive went down before ctx ended.
 //
 // With a *vclock.Clock the workers are participants: call Run from a
 // participant (or while there is none).
@@ -540,7 +591,25 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		_ = s.wake.wait(wctx, g, -1)
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return ErrNoDrive
+}
+
+// DriveShares returns how many drives each activity ("" counts as
+// "default") has at this moment: drives running a batch for it. Sampled
+// over time it gives each tenant's share of the drives.
+func (s *Scheduler) DriveShares() map[string]int {
+	s.lock()
+	defer s.unlock()
+	m := map[string]int{}
+	for _, d := range s.drives {
+		if d.batch.live(d) {
+			m[d.batch.activity]++
+		}
+	}
+	return m
 }
 
 func (s *Scheduler) runWorker(ctx context.Context, d *driveState) {
@@ -605,7 +674,7 @@ func (s *Scheduler) recover(ctx context.Context) error {
 				}
 			}
 			s.lock()
-			s.entries[e.ID] = e
+			s.addLocked(e)
 			if why != "" {
 				s.endLocked(e, Failed, why)
 			}

@@ -492,3 +492,27 @@ func TestRunOnVirtualClock(t *testing.T) {
 	}
 	t.Log(vc.Now().Sub(t0))
 }
+
+func TestOnEndMayCallTheScheduler(t *testing.T) {
+	cat := newFakeCatalog()
+	var s *Scheduler
+	var got []int64
+	s, err := New(Config{Catalog: cat, Host: "h", OnEnd: func(r Request) {
+		got = append(got, r.ID)
+		if len(got) < 3 {
+			// resubmitting a recall of a missing file ends at once, inside OnEnd
+			if _, err := s.Submit(context.Background(), recall(42)); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Submit(context.Background(), recall(42)); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]int64{1, 2, 3}, got); d != "" {
+		t.Error(d)
+	}
+}
