@@ -1,3 +1,103 @@
 // Package scheduler is tapekit's volume-batching request scheduler and the
 // mover that runs it on a library's drives.
+//
+// # Requests
+//
+// A Request is one file to recall from tape into the Sink, or one copy of a
+// file to archive from the Source into a pool. Submit stores requests and
+// gives them ids; a recall names a catalog file, whose copies (volume, file
+// sequence, block, size) Submit loads from catalog.Catalog; an archive
+// names a file and its storage class and becomes one request per copy the
+// class wants, each with the pool of its copy. Requests carry a requester,
+// an activity (the fair-share tenant), a priority and a creation time, and
+// optionally a group (a stage request) that CancelGroup ends as a whole.
+//
+// A request is Queued, Running (claimed by a drive of this host), and ends
+// exactly once: Done, Failed with a reason, or Cancelled. Between, it may go
+// back from Running to Queued (another copy, another drive, a later mount).
+// Config.OnEnd hears of every end once. A recall that cannot be served at
+// all — no copy on tape, every copy on a disabled, broken, exported or
+// suspect volume — fails at once with the reason, also when that becomes
+// true while it waits.
+//
+// # Persistence
+//
+// Every change of state is written to the queue store first (Config.Queue,
+// the catalog's queue in SQLite or PostgreSQL; nil keeps it in memory).
+// Run starts by handing back to the queue what this host (Config.Host) had
+// running when it stopped or crashed, then loads every pending request, so
+// queued and running requests survive a restart and none is run twice at
+// once or forgotten. With PostgreSQL several hosts share the queue: each
+// claims the requests it runs, and a request claimed by one is never
+// claimed by another.
+//
+// # Batches
+//
+// The planner groups requests by volume before they reach a drive: a free
+// drive gets a batch, one volume and the requests to read from it (or, for
+// archives, one pool and the requests to write to a volume of it reserved
+// for the drive), and the tape is mounted once for all of them; requests
+// for it that arrive meanwhile join the mount. The mover orders the reads
+// within the tape (Orderer).
+//
+// A free drive takes, in this order:
+//
+//  1. the work for the tape it has mounted, if any: no mount is cheaper;
+//  2. work with a request older than Policy.MaxAge, which forces a mount
+//     whatever else the policy says (the activity furthest below its fair
+//     share first, then its oldest request);
+//  3. otherwise the highest priority; among the activities with work at
+//     that priority, the one furthest below its weighted share of the busy
+//     drives (Policy.Shares); within it, the volume with the most queued
+//     bytes, then the one with the oldest request.
+//
+// A volume is only worth a mount once its oldest request is Policy.MinAge
+// old and it has Policy.MinBytes or Policy.MinFiles queued; a pool's
+// archives once they reach ArchiveMinBytes or ArchiveMinFiles or their
+// oldest is ArchiveMaxAge old. A volume another drive holds is left to that
+// drive. When nothing is left for its tape, a drive keeps it mounted for
+// Policy.DismountDelay in case work for it arrives, and dismounts at once
+// when other work waits.
+//
+// # Copies
+//
+// A recall reads one of its file's copies: one on a tape a working drive
+// has mounted, else the one on the volume with the most queued bytes, so
+// that requests gather on few tapes. Copies on disabled, broken or exported
+// volumes (the catalog's state, read again before each mount) are skipped,
+// and so are suspect volumes and tapes stuck in a drive that is down.
+//
+// # Failures
+//
+// The mover classifies each failure. A media error is retried at once on
+// the same mount Policy.RetriesPerMount times; then the request goes back
+// to the queue, waits Policy.RetryDelay and prefers its other copies. A
+// volume with media errors in two different drives is suspect and skipped
+// from then on (and made read-only when it would be written); a drive with
+// media errors on two different volumes goes down. Blame goes one way: a
+// suspect volume's errors stop counting against drives, and a down drive's
+// against volumes. A drive error puts the drive down at once and requeues
+// its request without counting an attempt, as does a full volume. A request
+// fails after Policy.MaxAttempts failed attempts (mounts), with the last
+// error as its reason.
+//
+// # Policies
+//
+// Policy holds every knob; DefaultPolicy has the values an operator would
+// start from. The presets compared by examples/recallbench are
+//
+//   - PolicyFIFO: arrival order, one file per mount, no dismount delay: the
+//     baseline;
+//   - PolicyByVolume: everything queued for a volume in one mount, the
+//     volume with the most work first, no minimum before a mount;
+//   - PolicyBest: batching, mounted tapes first, copy choice, fair share, a
+//     dismount delay, retries and a maximum age.
+//
+// # Time
+//
+// The scheduler reads time from Config.Clock. With a *vclock.Clock the
+// drive workers are participants of the virtual clock and wait for work on
+// a vclock.Cond, so a day of library time runs in a fraction of a second,
+// the same way every run: given the same requests at the same virtual
+// times, the scheduler hands out the same batches in the same order.
 package scheduler
