@@ -159,6 +159,7 @@ func (s *Scheduler) next(ctx context.Context, d *driveState) (*batch, bool, erro
 		if err := ctx.Err(); err != nil {
 			return nil, false, err
 		}
+		s.refresh(ctx)
 		s.lock()
 		b, dismount, wake, err := s.pollLocked(ctx, d)
 		g := s.wake.arm()
@@ -172,6 +173,9 @@ func (s *Scheduler) next(ctx context.Context, d *driveState) (*batch, bool, erro
 		}
 		if s.outside.Load() && (wait < 0 || wait > outsidePoll) {
 			wait = outsidePoll
+		}
+		if s.shared && (wait < 0 || wait > refreshEvery) {
+			wait = refreshEvery
 		}
 		if err := s.wake.wait(ctx, g, wait); err != nil {
 			return nil, false, err
@@ -986,11 +990,11 @@ func (s *Scheduler) fairestLocked(d *driveState, acts map[string]bool) string {
 			total++
 		}
 	}
-	var sum float64
-	for a := range acts {
+	var sum float64 // in a fixed order: the same sum every run
+	for _, a := range sortedKeys(acts) {
 		sum += s.pol.weight(a)
 	}
-	for a := range busy {
+	for _, a := range sortedKeys(busyActs(busy)) {
 		if !acts[a] {
 			sum += s.pol.weight(a)
 		}
@@ -1089,4 +1093,12 @@ func (s *Scheduler) goWorker(ctx context.Context, d *driveState) {
 		return
 	}
 	go s.runWorker(ctx, d)
+}
+
+func busyActs(busy map[string]int) map[string]bool {
+	m := make(map[string]bool, len(busy))
+	for a := range busy {
+		m[a] = true
+	}
+	return m
 }

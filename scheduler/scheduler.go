@@ -84,24 +84,28 @@ type Scheduler struct {
 	work func(ctx context.Context, d *driveState)
 	wake *waker
 
-	mu         sync.Mutex
-	entries    map[int64]*entry // not ended, this host's to run
-	order      []*entry         // the entries in id order, and dead ones
-	dead       int              // ended entries still in order
-	drives     []*driveState
-	vols       map[string]*volInfo
-	volFails   map[string]map[string]bool // volume → drives it had media errors in
-	suspect    map[string]string          // volume → why it is suspect
-	poolWait   map[string]time.Time       // pool → no reservation before
-	running    bool
-	workers    int        // workers not yet stopped
-	ends       []Request  // ended, OnEnd not yet called
-	endsMu     sync.Mutex // guards endQ and delivering
-	endQ       []Request
-	delivering bool
-	changed    bool                          // requests went back to the queue: wake the drives
-	outside    atomic.Bool                   // a call came from outside virtual time (see waker)
-	onBatch    func(d *driveState, b *batch) // test hook: every batch handed out
+	mu       sync.Mutex
+	entries  map[int64]*entry // not ended, this host's to run
+	order    []*entry         // the entries in id order, and dead ones
+	dead     int              // ended entries still in order
+	drives   []*driveState
+	vols     map[string]*volInfo
+	volFails map[string]map[string]bool // volume → drives it had media errors in
+	suspect  map[string]string          // volume → why it is suspect
+	poolWait map[string]time.Time       // pool → no reservation before
+	running  bool
+	// shared: the queue is a database other hosts may use.
+	shared      bool
+	refreshing  bool
+	nextRefresh time.Time
+	workers     int        // workers not yet stopped
+	ends        []Request  // ended, OnEnd not yet called
+	endsMu      sync.Mutex // guards endQ and delivering
+	endQ        []Request
+	delivering  bool
+	changed     bool                          // requests went back to the queue: wake the drives
+	outside     atomic.Bool                   // a call came from outside virtual time (see waker)
+	onBatch     func(d *driveState, b *batch) // test hook: every batch handed out
 }
 
 // volInfo is what the planner knows of a volume from the catalog.
@@ -145,6 +149,8 @@ func New(cfg Config) (*Scheduler, error) {
 	if s.q == nil {
 		s.q = NewMemoryQueue()
 	}
+	_, mem := s.q.(*MemoryQueue)
+	s.shared = !mem
 	if s.clk == nil {
 		s.clk = clock.New()
 	}
@@ -429,8 +435,17 @@ func (s *Scheduler) Cancel(ctx context.Context, id int64) error {
 	}
 	// Known to the store only: queued before Run loaded it, or running
 	// on another host, whose end will then find it ended.
-	_, err = s.q.Finish(ctx, id, Cancelled.String(), "cancelled", s.now())
-	return err
+	first, err := s.q.Finish(ctx, id, Cancelled.String(), "cancelled", s.now())
+	if err != nil || !first {
+		return err
+	}
+	if qe, err = s.q.QueueEntry(ctx, id); err != nil {
+		return err
+	}
+	s.lock()
+	s.ends = append(s.ends, fromQueue(qe))
+	s.unlock()
+	return nil
 }
 
 // CancelFile cancels every request of this host for the file and returns
@@ -508,11 +523,12 @@ func (s *Scheduler) endLocked(e *entry, st State, reason string) {
 	}
 }
 
-// sortedLocked returns the entries in id order, for deterministic walks,
-// with some that ended (skip those: State.Ended). The caller must not keep
-// it across an unlock, nor call sortedLocked again while it walks it.
+// sortedLocked returns the entries in id order, for deterministic walks.
+// Entries that end during the walk stay in it (skip them: State.Ended).
+// The caller must not keep it across an unlock, nor call sortedLocked
+// again while it walks it (that compacts it in place).
 func (s *Scheduler) sortedLocked() []*entry {
-	if s.dead > 64 && s.dead*4 > len(s.order) {
+	if s.dead > 0 {
 		live := s.order[:0]
 		for _, e := range s.order {
 			if s.entries[e.ID] == e {
@@ -649,7 +665,19 @@ func (s *Scheduler) recover(ctx context.Context) error {
 	if n > 0 {
 		s.log.Info("scheduler: requeued requests that were running", "host", s.host, "n", n)
 	}
+	if err := s.load(ctx); err != nil {
+		return err
+	}
+	s.wake.broadcast()
+	return nil
+}
+
+// load adds the queued requests of the store that the scheduler does not
+// hold: at Run, and every refreshEvery when the queue is shared, for the
+// requests other hosts submitted or gave back.
+func (s *Scheduler) load(ctx context.Context) error {
 	var after int64
+	added := false
 	for {
 		page, err := s.q.PendingEntries(ctx, after, 1000)
 		if err != nil {
@@ -664,7 +692,7 @@ func (s *Scheduler) recover(ctx context.Context) error {
 			_, known := s.entries[qe.ID]
 			s.mu.Unlock()
 			if known || qe.State != Queued.String() {
-				continue // ours already, or running on another host
+				continue // ours already, or running on a host
 			}
 			e := &entry{Request: fromQueue(qe)}
 			why := ""
@@ -674,15 +702,47 @@ func (s *Scheduler) recover(ctx context.Context) error {
 				}
 			}
 			s.lock()
-			s.addLocked(e)
-			if why != "" {
-				s.endLocked(e, Failed, why)
+			if _, known := s.entries[e.ID]; !known {
+				s.addLocked(e)
+				added = true
+				if why != "" {
+					s.endLocked(e, Failed, why)
+				}
 			}
 			s.unlock()
 		}
 	}
-	s.wake.broadcast()
+	if added {
+		s.wake.broadcast()
+	}
 	return nil
+}
+
+// refreshEvery is how often a scheduler on a shared queue (Config.Queue
+// set) looks for requests other hosts queued.
+const refreshEvery = 30 * time.Second
+
+// refresh runs load when it is due.
+func (s *Scheduler) refresh(ctx context.Context) {
+	if !s.shared {
+		return
+	}
+	now := s.now()
+	s.mu.Lock()
+	due := !s.refreshing && !now.Before(s.nextRefresh)
+	if due {
+		s.refreshing, s.nextRefresh = true, now.Add(refreshEvery)
+	}
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	if err := s.load(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("scheduler: refresh", "err", err)
+	}
+	s.mu.Lock()
+	s.refreshing = false
+	s.mu.Unlock()
 }
 
 func toQueue(r Request) queueEntry {

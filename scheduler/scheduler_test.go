@@ -516,3 +516,45 @@ func TestOnEndMayCallTheScheduler(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+func TestTwoHostsShareOneQueue(t *testing.T) {
+	h := library(t, PolicyByVolume(), 1, map[int64][]string{1: {"A"}, 2: {"A"}, 3: {"B"}}, nil)
+	ends2 := map[int64]int{}
+	s2, err := New(Config{Catalog: h.cat, Queue: h.q, Clock: h.clk, Host: "h2", Policy: h.pol,
+		Drives: []Drive{{Name: "e0"}}, OnEnd: func(r Request) { ends2[r.ID]++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := h.submit(recall(1), recall(2), recall(3))
+	ctx := context.Background()
+	if err := s2.recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b1, _, _ := h.poll(h.drive(0))
+	s2.lock()
+	b2, _, _, err := s2.pollLocked(ctx, s2.drives[0])
+	s2.unlock()
+	if err != nil || b1 == nil || b2 == nil {
+		t.Fatalf("batches %v %v %v", b1, b2, err)
+	}
+	got := append(ids(b1), ids(b2)...)
+	sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+	if d := cmp.Diff([]int64{rs[0].ID, rs[1].ID, rs[2].ID}, got); d != "" {
+		t.Fatalf("each request claimed once: %s", d)
+	}
+	// s2 cancels what h1 runs: h1's mover then finds it ended.
+	if err := s2.Cancel(ctx, b1.entries[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range b1.entries {
+		h.s.done(h.drive(0), e, result{volume: b1.volume})
+	}
+	for _, e := range b2.entries {
+		s2.done(s2.drives[0], e, result{volume: b2.volume})
+	}
+	for _, r := range rs {
+		if n := h.ends[r.ID] + ends2[r.ID]; n != 1 {
+			t.Errorf("request %d ended %d times", r.ID, n)
+		}
+	}
+}
