@@ -35,9 +35,12 @@ package scheduler
 //
 // The mover reads, without locking, b.volume, b.kind, b.pool and
 // b.entries (only it appends to them, through more), and of an entry its
-// Request fields (Path, Size, FileID, CopyNo, Pool...), e.copy (recall:
-// the copy on b.volume) and e.ctx, which is cancelled when the request is
-// cancelled: check it between blocks and abort the SinkFile. done,
+// Request fields (Path, Size, FileID, CopyNo, Pool...), e.file (recall:
+// the catalog's file, with the Checksums to verify), e.copy (recall: the
+// copy on b.volume) and e.ctx, which is cancelled when the request is
+// cancelled: check it between blocks and abort the SinkFile. For the rest
+// the mover uses s.cfg (Changer, Sink, Source, TapeIO, Orderer,
+// CostModel), s.cat, s.clk, s.log and s.host. done,
 // unclaimed, more and setMounted use their own background context for
 // the store: bookkeeping must complete even while Run is ending.
 
@@ -84,6 +87,7 @@ type result struct {
 // entry is a request the scheduler holds, with what the planner knows.
 type entry struct {
 	Request
+	file   catalog.File   // recall: the catalog's file (Checksums to verify)
 	copies []catalog.Copy // recall: every copy, in copy-number order
 	copy   catalog.Copy   // recall, while claimed: the copy on the batch's volume
 

@@ -297,28 +297,28 @@ func (s *Scheduler) recallEntry(ctx context.Context, r Request) (*entry, string,
 		return nil, "", fmt.Errorf("%w: recall without FileID", ErrInvalid)
 	}
 	e := &entry{Request: r}
-	if r.Path == "" || r.Size == 0 {
-		f, err := s.cat.File(ctx, r.FileID)
-		switch {
-		case errors.Is(err, catalog.ErrNotFound):
-			return e, fmt.Sprintf("file %d not in the catalog", r.FileID), nil
-		case err != nil:
-			return nil, "", err
-		}
-		if e.Path == "" {
-			e.Path = f.Path
-		}
-		if e.Size == 0 {
-			e.Size = f.Size
-		}
-	}
 	why, err := s.loadCopies(ctx, e)
 	return e, why, err
 }
 
-// loadCopies reads the entry's copies and their volumes from the catalog;
+// loadCopies reads the entry's file, its copies and their volumes from the
+// catalog, and fills Path and Size when they are empty;
 // why says why the recall cannot be served when no copy is readable.
 func (s *Scheduler) loadCopies(ctx context.Context, e *entry) (why string, err error) {
+	f, err := s.cat.File(ctx, e.FileID)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return fmt.Sprintf("file %d not in the catalog", e.FileID), nil
+	case err != nil:
+		return "", err
+	}
+	e.file = f
+	if e.Path == "" {
+		e.Path = f.Path
+	}
+	if e.Size == 0 {
+		e.Size = f.Size
+	}
 	cs, err := s.cat.Copies(ctx, e.FileID)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
