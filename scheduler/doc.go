@@ -42,7 +42,10 @@
 //
 // A free drive takes, in this order:
 //
-//  1. the work for the tape it has mounted, if any: no mount is cheaper;
+//  1. the work for the tape it has mounted, if any: no mount is cheaper
+//     (unless a request past Policy.MaxAge waits for another tape it
+//     could mount, so that a steady stream for one tape cannot starve the
+//     others);
 //  2. work with a request older than Policy.MaxAge, which forces a mount
 //     whatever else the policy says (the activity furthest below its fair
 //     share first, then its oldest request);

@@ -195,7 +195,7 @@ func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool
 		return nil, false, time.Time{}, errDriveDown
 	}
 	now := s.now()
-	if d.mounted != "" && !s.pol.ArrivalOrder {
+	if d.mounted != "" && !s.pol.ArrivalOrder && !s.overdueElsewhereLocked(d, now) {
 		b, err := s.mountedWorkLocked(ctx, d, now)
 		if err != nil || b != nil {
 			return b, false, time.Time{}, err
@@ -216,6 +216,35 @@ func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool
 		wake = earliest(wake, at)
 	}
 	return nil, false, wake, nil
+}
+
+// overdueElsewhereLocked reports whether a request past MaxAge waits for a
+// tape other than d's that d could mount: then it goes before the work of
+// d's tape, which a steady stream would otherwise keep mounted forever.
+func (s *Scheduler) overdueElsewhereLocked(d *driveState, now time.Time) bool {
+	if s.pol.MaxAge <= 0 {
+		return false
+	}
+	for _, e := range s.sortedLocked() {
+		if e.State != Queued || now.Sub(e.Created) < s.pol.MaxAge || now.Before(e.notBefore) {
+			continue
+		}
+		if e.Kind == Archive {
+			if !now.Before(s.poolWait[e.Pool]) {
+				return true
+			}
+			continue
+		}
+		for _, c := range s.usableCopiesLocked(e) {
+			if c.Volume == d.mounted {
+				break // served by the mounted tape's work anyway
+			}
+			if !s.inUseLocked(d, c.Volume) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // volumeUsableLocked: readable, not suspect.

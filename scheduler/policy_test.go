@@ -437,3 +437,18 @@ func TestArchiveNoVolumeFailsAfterAttempts(t *testing.T) {
 		t.Fatalf("got %v", st)
 	}
 }
+
+func TestOverdueGoesBeforeTheMountedTape(t *testing.T) {
+	pol := PolicyBest()
+	pol.MaxAge = time.Hour
+	h := library(t, pol, 1, map[int64][]string{1: {"A"}, 2: {"A"}, 3: {"B"}}, nil)
+	d := h.drive(0)
+	h.submit(recall(3))
+	h.s.setMounted(d, "A")
+	h.clk.Add(2 * time.Hour)
+	h.submit(recall(1), recall(2))
+	b, _, _ := h.poll(d)
+	if b == nil || b.volume != "B" {
+		t.Fatalf("got %v, want B: its request is past MaxAge", b)
+	}
+}
