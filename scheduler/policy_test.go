@@ -452,3 +452,41 @@ func TestOverdueGoesBeforeTheMountedTape(t *testing.T) {
 		t.Fatalf("got %v, want B: its request is past MaxAge", b)
 	}
 }
+
+func TestSuspectArchiveVolumeIsMadeReadOnly(t *testing.T) {
+	pol := PolicyByVolume()
+	pol.MaxAttempts, pol.RetriesPerMount = 5, 0
+	h := newHarness(t, pol, 2)
+	h.cat.classes["c"] = catalog.StorageClass{Name: "c", Pools: []string{"p1"}}
+	h.cat.addVolume("W1", "p1", catalog.StateActive, 1e6)
+	h.cat.vols["W1"].BytesUsed = 10 // fullest: reserved first
+	h.cat.addVolume("W2", "p1", catalog.StateActive, 1e6)
+	rs := h.submit(Request{Kind: Archive, FileID: 1, StorageClass: "c", Path: "/a", Size: 10})
+	for i := range 2 {
+		d := h.drive(i)
+		b, _, _ := h.poll(d)
+		if b == nil || b.volume != "W1" {
+			t.Fatalf("drive %d: %+v, want W1", i, b)
+		}
+		h.s.setMounted(d, "W1")
+		h.s.done(d, b.entries[0], result{err: errors.New("write error"), kind: failMedia, volume: "W1"})
+		h.s.setMounted(d, "")
+		// the other drive's writer must be able to take W1 for this test
+		_ = h.cat.ReleaseVolume(context.Background(), "W1", "")
+	}
+	if h.s.suspect["W1"] == "" {
+		t.Fatal("W1 failed in two drives and is not suspect")
+	}
+	_, _ = h.cat.ReserveVolume(context.Background(), "p1", 1, h.s.writer(h.drive(0))) // d0 holds W1 again
+	b, _, _ := h.poll(h.drive(0))
+	if b == nil || b.volume != "W2" {
+		t.Fatalf("got %+v, want W2", b)
+	}
+	if v, _ := h.cat.Volume(context.Background(), "W1"); v.State != catalog.StateReadOnly || v.Writer != "" {
+		t.Errorf("W1 %s, writer %q: want read-only and released", v.State, v.Writer)
+	}
+	if got := h.s.DriveShares(); got["default"] != 1 {
+		t.Errorf("DriveShares = %v", got)
+	}
+	_ = rs
+}

@@ -579,3 +579,50 @@ func TestTwoHostsShareOneQueue(t *testing.T) {
 		}
 	}
 }
+
+// sharedQueue hides that the queue is a MemoryQueue, as a database queue
+// other hosts use would be.
+type sharedQueue struct{ *MemoryQueue }
+
+func TestSharedQueueSeesOtherHostsRequests(t *testing.T) {
+	cat := newFakeCatalog()
+	cat.addVolume("A", "p", catalog.StateFull, 1e12)
+	cat.addFile(1, 100, "c", "A")
+	q := sharedQueue{NewMemoryQueue()}
+	clk := clock.NewMock()
+	clk.Set(t0)
+	mk := func(host string) *Scheduler {
+		s, err := New(Config{Catalog: cat, Queue: q, Clock: clk, Host: host, Policy: PolicyByVolume(), Drives: []Drive{{Name: "d"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.recover(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s1, s2 := mk("h1"), mk("h2")
+	s1.drives[0].down = true // h1 has no drive to run it
+	ch := make(chan *batch, 1)
+	go func() {
+		b, _, err := s2.next(context.Background(), s2.drives[0])
+		if err != nil {
+			t.Error(err)
+		}
+		ch <- b
+	}()
+	time.Sleep(10 * time.Millisecond)
+	if _, err := s1.Submit(context.Background(), recall(1)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	clk.Add(refreshEvery)
+	select {
+	case b := <-ch:
+		if b == nil || len(b.entries) != 1 {
+			t.Fatalf("got %+v", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("h2 never saw h1's request")
+	}
+}
