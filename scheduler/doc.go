@@ -44,8 +44,10 @@
 //
 //  1. the work for the tape it has mounted, if any: no mount is cheaper
 //     (unless a request past Policy.MaxAge waits for another tape it
-//     could mount, so that a steady stream for one tape cannot starve the
-//     others);
+//     could mount, or another activity with queued work is further below
+//     its fair share than the one the drive worked for: a steady stream
+//     for one tape must not starve the others or hold drives past a
+//     share);
 //  2. work with a request older than Policy.MaxAge, which forces a mount
 //     whatever else the policy says (the activity furthest below its fair
 //     share first, then its oldest request);
@@ -57,8 +59,10 @@
 // A volume is only worth a mount once its oldest request is Policy.MinAge
 // old and it has Policy.MinBytes or Policy.MinFiles queued; a pool's
 // archives once they reach ArchiveMinBytes or ArchiveMinFiles or their
-// oldest is ArchiveMaxAge old. A volume another drive holds is left to that
-// drive. When nothing is left for its tape, a drive keeps it mounted for
+// oldest is ArchiveMaxAge old; a deep archive queue is handed out in
+// pieces of ArchiveMaxBatchBytes so that several drives write a pool at
+// once, each to its own volume. A volume another drive holds is left to
+// that drive. When nothing is left for its tape, a drive keeps it mounted for
 // Policy.DismountDelay in case work for it arrives, and dismounts at once
 // when other work waits.
 //

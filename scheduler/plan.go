@@ -137,6 +137,7 @@ type driveState struct {
 	idleSince  time.Time // when its mounted tape ran out of work
 	mountKind  Kind      // what the mounted tape was mounted for
 	mountPool  string    // archive: its pool
+	activity   string    // the activity of its last batch
 	volFails   map[string]bool
 }
 
@@ -195,7 +196,7 @@ func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool
 		return nil, false, time.Time{}, errDriveDown
 	}
 	now := s.now()
-	if d.mounted != "" && !s.pol.ArrivalOrder && !s.overdueElsewhereLocked(d, now) {
+	if d.mounted != "" && !s.pol.ArrivalOrder && !s.overdueElsewhereLocked(d, now) && !s.yieldLocked(d, d.activity, now) {
 		b, err := s.mountedWorkLocked(ctx, d, now)
 		if err != nil || b != nil {
 			return b, false, time.Time{}, err
@@ -368,6 +369,9 @@ func (s *Scheduler) fillLocked(b *batch, es []*entry) {
 			break
 		}
 		if b.kind == Archive {
+			if len(b.entries) > 0 && s.pol.ArchiveMaxBatchBytes > 0 && bytes+e.Size > s.pol.ArchiveMaxBatchBytes {
+				break
+			}
 			if e.Size > b.free {
 				continue
 			}
@@ -443,7 +447,7 @@ func (s *Scheduler) claimLocked(ctx context.Context, d *driveState, b *batch, no
 	}
 	d.batch = b
 	d.idleSince = time.Time{}
-	d.mountKind, d.mountPool = b.kind, b.pool
+	d.mountKind, d.mountPool, d.activity = b.kind, b.pool, b.activity
 	if s.onBatch != nil {
 		s.onBatch(d, b)
 	}
@@ -472,6 +476,9 @@ func (s *Scheduler) more(d *driveState) []*entry {
 		return nil
 	}
 	now := s.now()
+	if s.overdueElsewhereLocked(d, now) || s.yieldLocked(d, b.activity, now) {
+		return nil
+	}
 	var es []*entry
 	for _, e := range s.sortedLocked() {
 		if e.State != Queued || e.Kind != b.kind || now.Before(e.notBefore) {
@@ -1015,6 +1022,21 @@ func (s *Scheduler) betterLocked(d *driveState, a, b *cand) bool {
 // fairestLocked returns, among the activities with work, the one furthest
 // below its weighted share of the busy drives counting d.
 func (s *Scheduler) fairestLocked(d *driveState, acts map[string]bool) string {
+	defs := s.deficitsLocked(d, acts)
+	best := ""
+	for _, a := range sortedKeys(acts) {
+		if best == "" || defs[a] > defs[best]+1e-9 {
+			best = a
+		}
+	}
+	return best
+}
+
+// deficitsLocked returns how far each activity is below its weighted
+// share of the busy drives, counting d as one more busy drive: the
+// activities with work (acts) and those other drives are busy for share
+// them.
+func (s *Scheduler) deficitsLocked(d *driveState, acts map[string]bool) map[string]float64 {
 	busy := map[string]int{}
 	total := 1
 	for _, o := range s.drives {
@@ -1032,14 +1054,35 @@ func (s *Scheduler) fairestLocked(d *driveState, acts map[string]bool) string {
 			sum += s.pol.weight(a)
 		}
 	}
-	best, bestDef := "", 0.0
-	for _, a := range sortedKeys(acts) {
-		def := float64(total)*s.pol.weight(a)/sum - float64(busy[a])
-		if best == "" || def > bestDef+1e-9 {
-			best, bestDef = a, def
+	defs := make(map[string]float64, len(acts))
+	for a := range acts {
+		defs[a] = float64(total)*s.pol.weight(a)/sum - float64(busy[a])
+	}
+	return defs
+}
+
+// yieldLocked reports whether d, which ran work of activity act, should
+// let the planner give it to another activity rather than keep serving
+// its mounted tape: another activity has queued work and is further below
+// its share. Without this a tenant whose requests keep arriving for
+// mounted tapes would hold its drives past its share.
+func (s *Scheduler) yieldLocked(d *driveState, act string, now time.Time) bool {
+	acts := map[string]bool{act: true}
+	for _, e := range s.sortedLocked() {
+		if e.State == Queued && !now.Before(e.notBefore) {
+			acts[activityName(e.Activity)] = true
 		}
 	}
-	return best
+	if len(acts) == 1 {
+		return false
+	}
+	defs := s.deficitsLocked(d, acts)
+	for a := range acts {
+		if defs[a] > defs[act]+1e-9 {
+			return true
+		}
+	}
+	return false
 }
 
 // outsidePoll bounds a wait on a virtual clock while goroutines outside

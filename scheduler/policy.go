@@ -38,11 +38,14 @@ type Policy struct {
 	ArchiveMinFiles int
 	ArchiveMaxAge   time.Duration
 
-	// MaxBatchFiles and MaxBatchBytes bound the work handed out for one
-	// mount (zero: no bound); the rest comes through more or the next
-	// batch.
+	// MaxBatchFiles and MaxBatchBytes bound the work handed out at once
+	// (zero: no bound); the drive asks for more before it dismounts.
 	MaxBatchFiles int
 	MaxBatchBytes int64
+	// ArchiveMaxBatchBytes bounds the archive work handed out at once, so
+	// that a deep queue of one pool is written by several drives, each on
+	// its own volume, instead of by one (zero: no bound).
+	ArchiveMaxBatchBytes int64
 
 	// OneFilePerMount hands out one request per batch and nothing more
 	// during the mount: the baseline a volume-batching scheduler is
@@ -119,12 +122,13 @@ func PolicyByVolume() *Policy {
 // that a lone request on an idle library starts at once.
 func PolicyBest() *Policy {
 	return &Policy{
-		Name:            "best",
-		MaxAge:          4 * time.Hour,
-		DismountDelay:   2 * time.Minute,
-		RetriesPerMount: 1,
-		MaxAttempts:     3,
-		RetryDelay:      30 * time.Second,
+		Name:                 "best",
+		ArchiveMaxBatchBytes: 100e9,
+		MaxAge:               4 * time.Hour,
+		DismountDelay:        2 * time.Minute,
+		RetriesPerMount:      1,
+		MaxAttempts:          3,
+		RetryDelay:           30 * time.Second,
 	}
 }
 

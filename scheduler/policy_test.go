@@ -490,3 +490,35 @@ func TestSuspectArchiveVolumeIsMadeReadOnly(t *testing.T) {
 	}
 	_ = rs
 }
+
+func TestMountedTapeYieldsToFairShare(t *testing.T) {
+	pol := PolicyBest()
+	h := library(t, pol, 2, map[int64][]string{1: {"A"}, 2: {"B"}, 3: {"A"}, 4: {"C"}, 5: {"A"}}, nil)
+	d0, d1 := h.drive(0), h.drive(1)
+	h.submit(Request{Kind: Recall, FileID: 1, Activity: "a"}, Request{Kind: Recall, FileID: 2, Activity: "a"})
+	b0, _, _ := h.poll(d0)
+	b1, _, _ := h.poll(d1)
+	if b0 == nil || b1 == nil || b0.volume != "A" {
+		t.Fatalf("batches %+v %+v", b0, b1)
+	}
+	h.s.setMounted(d0, "A")
+	h.s.setMounted(d1, "B")
+	// More for A by a, and work for C by b, while a holds both drives.
+	h.submit(Request{Kind: Recall, FileID: 3, Activity: "a"}, Request{Kind: Recall, FileID: 4, Activity: "b"})
+	if more := h.s.more(d0); more != nil {
+		t.Fatalf("a extends its mount past its share: %v", more)
+	}
+	h.s.done(d0, b0.entries[0], result{volume: "A"})
+	b, _, _ := h.poll(d0)
+	if b == nil || b.volume != "C" || b.activity != "b" {
+		t.Fatalf("got %+v, want C for b", b)
+	}
+	// Once b has its drive, a's mounted tape keeps its work again.
+	h.s.done(d1, b1.entries[0], result{volume: "B"})
+	h.s.setMounted(d1, "A") // as if d1 had A now
+	h.s.setMounted(d0, "C")
+	h.submit(Request{Kind: Recall, FileID: 5, Activity: "a"})
+	if b, _, _ := h.poll(d1); b == nil || b.volume != "A" {
+		t.Fatalf("got %+v, want A's work on the mounted A", b)
+	}
+}
