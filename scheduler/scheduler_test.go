@@ -626,3 +626,73 @@ func TestSharedQueueSeesOtherHostsRequests(t *testing.T) {
 		t.Fatal("h2 never saw h1's request")
 	}
 }
+
+// TestMixedTenantsShareDrives runs W6 in small: atlas (weight 3) recalls
+// 20 files from each of 60 tapes, cms (weight 1) archives files arriving
+// all along; sampled every minute while both have work, each tenant's
+// share of the busy drives is within 10 % of its weight's.
+func TestMixedTenantsShareDrives(t *testing.T) {
+	vc := vclock.New(t0, nil)
+	cat := newFakeCatalog()
+	for v := range 60 {
+		cat.addVolume("V"+itoa(int64(v)), "r", catalog.StateFull, 1e12)
+	}
+	for v := range 8 {
+		cat.addVolume("W"+itoa(int64(v)), "arch", catalog.StateActive, 1e12)
+	}
+	cat.classes["c"] = catalog.StorageClass{Name: "c", Pools: []string{"arch"}}
+	for f := int64(1); f <= 1200; f++ {
+		cat.addFile(f, 1e9, "c", "V"+itoa(f%60))
+	}
+	pol := PolicyBest()
+	pol.Shares = map[string]float64{"atlas": 3, "cms": 1}
+	pol.ArchiveMaxBatchBytes = 20e9
+	left := map[string]int{}
+	s, err := New(Config{Catalog: cat, Clock: vc, Host: "h", Policy: pol,
+		Drives: []Drive{{Name: "d0"}, {Name: "d1"}, {Name: "d2"}, {Name: "d3"}},
+		OnEnd:  func(r Request) { left[r.Activity]-- }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.work = fakeWork(s, vc.SleepContext, 90*time.Second, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	busy := map[string]int{}
+	pctx, leave := vc.Join(ctx, "main")
+	vc.Go(pctx, "run", func(ctx context.Context) { _ = s.Run(ctx) })
+	vc.Go(pctx, "atlas", func(ctx context.Context) {
+		var rs []Request
+		for f := int64(1); f <= 1200; f++ {
+			rs = append(rs, Request{Kind: Recall, FileID: f, Activity: "atlas"})
+		}
+		left["atlas"] += len(rs)
+		if _, err := s.Submit(ctx, rs...); err != nil {
+			t.Error(err)
+		}
+	})
+	vc.Go(pctx, "cms", func(ctx context.Context) {
+		for f := int64(5000); f < 5000+3000; f++ {
+			left["cms"]++
+			if _, err := s.Submit(ctx, Request{Kind: Archive, FileID: f, Path: "/w/" + itoa(f), Size: 1e9, StorageClass: "c", Activity: "cms"}); err != nil {
+				t.Error(err)
+			}
+			_ = vc.SleepContext(ctx, time.Second)
+		}
+	})
+	vc.Go(pctx, "sampler", func(ctx context.Context) {
+		for left["atlas"] > 0 && left["cms"] > 0 {
+			for a, n := range s.DriveShares() {
+				busy[a] += n
+			}
+			_ = vc.SleepContext(ctx, time.Minute)
+		}
+		cancel()
+	})
+	leave()
+	vc.Wait()
+	share := float64(busy["atlas"]) / float64(busy["atlas"]+busy["cms"])
+	t.Logf("atlas share %.3f over %v (busy samples %v)", share, vc.Now().Sub(t0), busy)
+	if share < 0.75*0.9 || share > 0.75*1.1 {
+		t.Errorf("atlas share %.3f, want 0.75 ± 10%%", share)
+	}
+}
