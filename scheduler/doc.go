@@ -64,7 +64,8 @@
 // once, each to its own volume. A volume another drive holds is left to
 // that drive. When nothing is left for its tape, a drive keeps it mounted for
 // Policy.DismountDelay in case work for it arrives, and dismounts at once
-// when other work waits.
+// when other work waits; new work for other tapes goes to an empty drive
+// first when one waits, which saves the dismount.
 //
 // # Copies
 //

@@ -138,6 +138,7 @@ type driveState struct {
 	mountKind  Kind      // what the mounted tape was mounted for
 	mountPool  string    // archive: its pool
 	activity   string    // the activity of its last batch
+	idle       bool      // its worker waits in next for work
 	volFails   map[string]bool
 }
 
@@ -167,6 +168,7 @@ func (s *Scheduler) next(ctx context.Context, d *driveState) (*batch, bool, erro
 		s.refresh(ctx)
 		s.lock()
 		b, dismount, wake, err := s.pollLocked(ctx, d)
+		d.idle = err == nil && b == nil && !dismount
 		g := s.wake.arm()
 		s.unlock()
 		if err != nil || b != nil || dismount {
@@ -183,6 +185,9 @@ func (s *Scheduler) next(ctx context.Context, d *driveState) (*batch, bool, erro
 			wait = refreshEvery
 		}
 		if err := s.wake.wait(ctx, g, wait); err != nil {
+			s.lock()
+			d.idle = false
+			s.unlock()
 			return nil, false, err
 		}
 	}
@@ -202,9 +207,14 @@ func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool
 			return b, false, time.Time{}, err
 		}
 	}
-	b, wake, err := s.planLocked(ctx, d, now)
-	if err != nil || b != nil {
-		return b, false, time.Time{}, err
+	var b *batch
+	var wake time.Time
+	var err error
+	if d.mounted == "" || !s.emptyDriveWaitsLocked(d) {
+		b, wake, err = s.planLocked(ctx, d, now)
+		if err != nil || b != nil {
+			return b, false, time.Time{}, err
+		}
 	}
 	if d.mounted != "" {
 		if d.idleSince.IsZero() {
@@ -243,6 +253,18 @@ func (s *Scheduler) overdueElsewhereLocked(d *driveState, now time.Time) bool {
 			if !s.inUseLocked(d, c.Volume) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// emptyDriveWaitsLocked reports whether another working drive without a
+// tape waits for work: new work goes to it first, since d would have to
+// dismount its tape before mounting another.
+func (s *Scheduler) emptyDriveWaitsLocked(d *driveState) bool {
+	for _, o := range s.drives {
+		if o != d && !o.down && o.idle && o.mounted == "" && !o.batch.live(o) {
+			return true
 		}
 	}
 	return false

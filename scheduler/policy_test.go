@@ -522,3 +522,21 @@ func TestMountedTapeYieldsToFairShare(t *testing.T) {
 		t.Fatalf("got %+v, want A's work on the mounted A", b)
 	}
 }
+
+func TestEmptyDriveTakesNewWork(t *testing.T) {
+	h := library(t, PolicyBest(), 2, map[int64][]string{1: {"A"}, 2: {"B"}}, nil)
+	d0, d1 := h.drive(0), h.drive(1)
+	h.s.setMounted(d0, "A") // idle in its dismount delay
+	d1.idle = true          // waiting in next, no tape
+	h.submit(recall(2))
+	if b, _, _ := h.poll(d0); b != nil {
+		t.Fatalf("the drive with a tape took %s while an empty drive waits", b.volume)
+	}
+	if b, _, _ := h.poll(d1); b == nil || b.volume != "B" {
+		t.Fatalf("empty drive got %+v", b)
+	}
+	h.submit(recall(1)) // A's work still goes to the drive that has A
+	if b, _, _ := h.poll(d0); b == nil || b.volume != "A" {
+		t.Fatalf("got %+v", b)
+	}
+}

@@ -631,6 +631,7 @@ func (s *Scheduler) DriveShares() map[string]int {
 func (s *Scheduler) runWorker(ctx context.Context, d *driveState) {
 	defer func() {
 		s.lock()
+		d.idle = false
 		s.releaseDriveLocked(d, "worker stopped")
 		s.workers--
 		s.unlock()
