@@ -1,48 +1,64 @@
 package scheduler
 
 // The planner, and the internal contract between it (the core) and the
-// mover, both in this package:
+// mover, both in this package. The core implements, the mover calls:
 //
-//	next(ctx, d) (*batch, dismount bool, error)
+//	func (s *Scheduler) next(ctx context.Context, d *driveState) (b *batch, dismount bool, err error)
 //	    Blocks (on the clock) until there is a batch for drive d, or d
 //	    should dismount its idle tape (DismountDelay is over, or the
 //	    tape became unusable), or ctx ends (ctx.Err()), or d is down
-//	    (errDriveDown: the worker returns). Work for d.mounted comes
-//	    first. A batch whose volume is not d.mounted means: dismount (if
-//	    a tape is in the drive), then mount b.volume. Calling next also
-//	    closes the previous batch: entries of it still claimed by d
-//	    (neither done nor unclaimed) are requeued.
-//	more(d) []*entry
+//	    (errDriveDown: unload what is in the drive if possible, report it
+//	    with setMounted and return). Work for d.mounted comes first. A
+//	    batch whose volume is not d.mounted means: dismount (if a tape is
+//	    in the drive), then mount b.volume. Calling next also closes the
+//	    previous batch: entries of it still claimed by d (neither done nor
+//	    unclaimed) are requeued.
+//	func (s *Scheduler) more(d *driveState) []*entry
 //	    Claims the requests for d's mounted volume that arrived during
-//	    the mount, for the mover to append before it dismounts (none with
-//	    OneFilePerMount). They are appended to d.batch.entries too.
-//	done(d, e, result) (retry bool)
+//	    the mount (nil with OneFilePerMount, or when another activity
+//	    should have the drive). Call it when the batch's entries are done,
+//	    before dismounting. It appends them to b.entries itself (do not
+//	    append them again): a loop over b.entries by index picks them up.
+//	func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool)
 //	    The outcome of one entry. The core ends the request (exactly
 //	    once) or requeues it (another copy, drive or mount), tracks
-//	    suspect volumes and marks the drive down. retry: try e again at
-//	    once on this mount (RetriesPerMount); e stays claimed.
-//	unclaimed(d, es, reason)
-//	    Gives back claimed entries not started (mount failed, shutdown):
-//	    requeued without counting an attempt, or ended Cancelled when a
-//	    cancel came meanwhile.
-//	setMounted(d, volume)
-//	    The mover tells what is in the drive: after a mount, after a
-//	    dismount ("") and after finding a tape at start-up. The mover
-//	    never writes d.mounted itself.
-//	writer(d) string
-//	    The writer name under which the core reserved d's archive
-//	    volumes (catalog.ReserveVolume/ReleaseVolume).
+//	    suspect volumes and marks the drive down. retry true: try e again
+//	    at once on this mount (RetriesPerMount); e stays claimed and needs
+//	    another done. Ignoring the result compiles and is safe: the entry
+//	    is requeued by the next call to next.
+//	func (s *Scheduler) unclaimed(d *driveState, es []*entry, reason string)
+//	    Gives back claimed entries not started (mount failed, sink
+//	    reservation given up, shutdown): requeued without counting an
+//	    attempt, or ended Cancelled when a cancel came meanwhile.
+//	func (s *Scheduler) setMounted(d *driveState, volume string)
+//	    What is in the drive: after a mount, after a dismount ("") and
+//	    after finding a tape in it at start-up. The mover never writes
+//	    d.mounted itself (it may read it).
+//	func (s *Scheduler) writer(d *driveState) string
+//	    The writer name under which the core reserved b.volume for an
+//	    archive batch (catalog.ReserveVolume); the mover keeps the
+//	    reservation while it writes, and may ReleaseVolume(volume,
+//	    writer(d)) after marking a volume full.
+//
+//	type result struct { err error; kind failKind; volume string; copies []catalog.Copy }
+//	failKind: failNone (err nil: Done), failMedia (the tape, or the drive
+//	with it: counts towards suspects), failDrive (the drive: down at once,
+//	entry requeued uncounted), failSink (the sink refused the file),
+//	failCancelled (e.ctx ended), failOther, failNoSpace (archive: end of
+//	medium before the file was safe: requeued uncounted on another volume;
+//	mark the volume full in the catalog).
 //
 // The mover reads, without locking, b.volume, b.kind, b.pool and
-// b.entries (only it appends to them, through more), and of an entry its
-// Request fields (Path, Size, FileID, CopyNo, Pool...), e.file (recall:
-// the catalog's file, with the Checksums to verify), e.copy (recall: the
-// copy on b.volume) and e.ctx, which is cancelled when the request is
+// b.entries, and of an entry its Request fields (Path, Size, FileID,
+// CopyNo, Pool...), e.file (recall: the catalog's file, with the
+// Checksums to verify), e.copy (recall: the copy on b.volume: FileSeq,
+// BlockID, Size) and e.ctx, which is cancelled when the request is
 // cancelled: check it between blocks and abort the SinkFile. For the rest
-// the mover uses s.cfg (Changer, Sink, Source, TapeIO, Orderer,
-// CostModel), s.cat, s.clk, s.log and s.host. done,
-// unclaimed, more and setMounted use their own background context for
-// the store: bookkeeping must complete even while Run is ending.
+// it uses s.cfg (Changer, Sink, Source, TapeIO, Orderer, CostModel),
+// s.cat, s.clk, s.log and s.host. done, unclaimed, more and setMounted use
+// their own background context for the store: bookkeeping must complete
+// even while Run is ending. An archive entry is reported Done only after
+// its copy is committed (CommitCopies after the synchronising filemark).
 
 import (
 	"context"
