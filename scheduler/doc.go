@@ -87,7 +87,9 @@
 // against volumes. A drive error puts the drive down at once and requeues
 // its request without counting an attempt, as does a full volume. A request
 // fails after Policy.MaxAttempts failed attempts (mounts), with the last
-// error as its reason.
+// error as its reason. Suspects, down drives, failed-attempt counts and the
+// copies a request avoids live in memory: a restart starts them afresh
+// (the store's Attempts counts every claim, across restarts).
 //
 // # Policies
 //
