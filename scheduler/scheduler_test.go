@@ -696,3 +696,93 @@ func TestMixedTenantsShareDrives(t *testing.T) {
 		t.Errorf("atlas share %.3f, want 0.75 ± 10%%", share)
 	}
 }
+
+// TestRunConcurrently runs the real-clock workers with submitters and
+// cancellers in other goroutines (for the race detector): every request
+// ends exactly once, and Run requeues nothing it lost.
+func TestRunConcurrently(t *testing.T) {
+	cat := newFakeCatalog()
+	for v := range 10 {
+		cat.addVolume("V"+itoa(int64(v)), "p", catalog.StateFull, 1e12)
+	}
+	for f := int64(1); f <= 200; f++ {
+		cat.addFile(f, 100, "c", "V"+itoa(f%10), "V"+itoa((f+3)%10))
+	}
+	var mu sync.Mutex
+	ends := map[int64]int{}
+	pol := PolicyBest()
+	pol.DismountDelay = time.Millisecond
+	pol.RetryDelay = 0
+	s, err := New(Config{Catalog: cat, Host: "h", Policy: pol,
+		Drives: []Drive{{Name: "d0"}, {Name: "d1"}, {Name: "d2"}},
+		OnEnd: func(r Request) {
+			mu.Lock()
+			ends[r.ID]++
+			mu.Unlock()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sleep := func(ctx context.Context, d time.Duration) error {
+		select {
+		case <-time.After(d):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.work = fakeWork(s, sleep, 200*time.Microsecond, 50*time.Microsecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	runErr := make(chan error, 1)
+	go func() { runErr <- s.Run(ctx) }()
+	var wg sync.WaitGroup
+	var submitted sync.Map
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := int64(1 + g); f <= 200; f += 4 {
+				rs, err := s.Submit(context.Background(), Request{Kind: Recall, FileID: f, Group: "g" + itoa(f%3)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				submitted.Store(rs[0].ID, true)
+				if f%7 == 0 {
+					_ = s.Cancel(context.Background(), rs[0].ID)
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 5 {
+			_, _ = s.CancelGroup(context.Background(), "g1")
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	wg.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(ends)
+		mu.Unlock()
+		if n == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-runErr; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	submitted.Range(func(k, _ any) bool {
+		if ends[k.(int64)] != 1 {
+			t.Errorf("request %d ended %d times", k, ends[k.(int64)])
+		}
+		return true
+	})
+}
