@@ -529,7 +529,7 @@ func (s *Scheduler) more(d *driveState) []*entry {
 	if len(es) == 0 {
 		return nil
 	}
-	add := &batch{volume: b.volume, kind: b.kind, pool: b.pool, free: b.free}
+	add := &batch{volume: b.volume, kind: b.kind, pool: b.pool, activity: b.activity, free: b.free}
 	s.fillLocked(add, es)
 	got, err := s.claimLocked(context.Background(), d, add, now)
 	if err != nil {
@@ -583,13 +583,13 @@ func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool) {
 	switch res.kind {
 	case failDrive:
 		s.driveDownLocked(d, reason)
-		s.requeueLocked([]*entry{e}, reason, false)
+		s.requeueLocked([]*entry{e}, reason)
 		return false
 	case failNoSpace:
 		if v := s.vols[vol]; v != nil {
 			v.free = 0
 		}
-		s.requeueLocked([]*entry{e}, reason, false)
+		s.requeueLocked([]*entry{e}, reason)
 		return false
 	case failMedia:
 		s.mediaFailLocked(d, vol, reason)
@@ -610,7 +610,7 @@ func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool) {
 		return false
 	}
 	e.notBefore = s.now().Add(s.pol.RetryDelay)
-	s.requeueLocked([]*entry{e}, reason, true)
+	s.requeueLocked([]*entry{e}, reason)
 	return false
 }
 
@@ -629,11 +629,11 @@ func (s *Scheduler) unclaimed(d *driveState, es []*entry, reason string) {
 		}
 		back = append(back, e)
 	}
-	s.requeueLocked(back, reason, false)
+	s.requeueLocked(back, reason)
 }
 
 // requeueLocked puts running entries back in the queue.
-func (s *Scheduler) requeueLocked(es []*entry, reason string, _ bool) {
+func (s *Scheduler) requeueLocked(es []*entry, reason string) {
 	if len(es) == 0 {
 		return
 	}

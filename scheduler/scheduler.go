@@ -653,7 +653,7 @@ func (s *Scheduler) releaseDriveLocked(d *driveState, reason string) {
 			left = append(left, e)
 		}
 	}
-	s.requeueLocked(left, reason, false)
+	s.requeueLocked(left, reason)
 }
 
 // recover requeues what Host had running and loads the pending requests
