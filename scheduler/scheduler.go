@@ -412,6 +412,32 @@ func (s *Scheduler) Get(ctx context.Context, id int64) (Request, error) {
 	return fromQueue(qe), nil
 }
 
+// Group returns the requests of a group (a stage request), ended or not,
+// in id order.
+func (s *Scheduler) Group(ctx context.Context, group string) ([]Request, error) {
+	qes, err := s.q.GroupEntries(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	rs := make([]Request, len(qes))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, qe := range qes {
+		if e := s.entries[qe.ID]; e != nil {
+			rs[i] = e.Request // what this host knows is newer
+		} else {
+			rs[i] = fromQueue(qe)
+		}
+	}
+	return rs, nil
+}
+
+// Purge forgets the requests that ended before before, in the store; it
+// returns how many.
+func (s *Scheduler) Purge(ctx context.Context, before time.Time) (int64, error) {
+	return s.q.PurgeEnded(ctx, before)
+}
+
 // Cancel cancels a request. A queued request ends Cancelled at once; a
 // running one is stopped by the mover between two blocks and ends
 // Cancelled then (or Done if it finished first). Cancelling an ended

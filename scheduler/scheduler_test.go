@@ -786,3 +786,29 @@ func TestRunConcurrently(t *testing.T) {
 		return true
 	})
 }
+
+func TestGroupAndPurge(t *testing.T) {
+	h := library(t, PolicyByVolume(), 1, map[int64][]string{1: {"A"}, 2: {"A"}}, nil)
+	ctx := context.Background()
+	rs := h.submit(Request{Kind: Recall, FileID: 1, Group: "g"}, Request{Kind: Recall, FileID: 2, Group: "g"}, Request{Kind: Recall, FileID: 3, Group: "g"})
+	b, _, _ := h.poll(h.drive(0))
+	h.s.done(h.drive(0), b.entries[0], result{volume: "A"})
+	g, err := h.s.Group(ctx, "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range g {
+		got = append(got, r.State.String())
+	}
+	if d := cmp.Diff([]string{"done", "running", "failed"}, got); d != "" {
+		t.Error(d)
+	}
+	h.clk.Add(time.Hour)
+	if n, err := h.s.Purge(ctx, h.clk.Now()); err != nil || n != 2 {
+		t.Errorf("Purge = %d, %v", n, err)
+	}
+	if _, err := h.s.Get(ctx, rs[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("purged request: %v", err)
+	}
+}
