@@ -127,6 +127,7 @@ type batch struct {
 	activity string // the fair-share activity the drive counts for
 	entries  []*entry
 	free     int64 // archive: bytes the volume takes besides entries (estimate)
+	extra    bool  // work more adds to the mounted batch
 }
 
 // live reports whether the drive d still runs some of b's entries: until
@@ -489,6 +490,14 @@ func (s *Scheduler) claimLocked(ctx context.Context, d *driveState, b *batch, no
 	if s.onBatch != nil {
 		s.onBatch(d, b)
 	}
+	if f := s.events.Batch; f != nil {
+		bi := BatchInfo{Time: now, Drive: d.Name, Volume: b.volume, Kind: b.kind, Pool: b.pool,
+			Activity: b.activity, Bytes: b.bytes(), More: b.extra}
+		for _, e := range es {
+			bi.Requests = append(bi.Requests, e.ID)
+		}
+		s.evs = append(s.evs, func() { f(bi) })
+	}
 	return b, nil
 }
 
@@ -529,7 +538,7 @@ func (s *Scheduler) more(d *driveState) []*entry {
 	if len(es) == 0 {
 		return nil
 	}
-	add := &batch{volume: b.volume, kind: b.kind, pool: b.pool, activity: b.activity, free: b.free}
+	add := &batch{volume: b.volume, kind: b.kind, pool: b.pool, activity: b.activity, free: b.free, extra: true}
 	s.fillLocked(add, es)
 	got, err := s.claimLocked(context.Background(), d, add, now)
 	if err != nil {
@@ -673,6 +682,10 @@ func (s *Scheduler) mediaFailLocked(d *driveState, v, reason string) {
 		names := sortedKeys(s.volFails[v])
 		s.suspect[v] = "media errors in drives " + strings.Join(names, ", ")
 		s.log.Warn("scheduler: volume suspect", "volume", v, "why", s.suspect[v], "last", reason)
+		if f := s.events.Suspect; f != nil {
+			why := s.suspect[v]
+			s.evs = append(s.evs, func() { f(v, why) })
+		}
 		for _, o := range s.drives {
 			delete(o.volFails, v)
 		}
@@ -688,6 +701,9 @@ func (s *Scheduler) driveDownLocked(d *driveState, reason string) {
 	}
 	d.down, d.downReason = true, reason
 	s.log.Warn("scheduler: drive down", "drive", d.Name, "why", reason)
+	if f := s.events.DriveDown; f != nil {
+		s.evs = append(s.evs, func() { f(d.Name, reason) })
+	}
 	for v, ds := range s.volFails {
 		delete(ds, d.Name)
 		if len(ds) == 0 {

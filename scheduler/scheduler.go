@@ -67,18 +67,45 @@ type Config struct {
 	// A request that ended before a crash is not reported again after the
 	// restart.
 	OnEnd func(Request)
+	// Events: optional callbacks for metrics and logs (nil: none).
+	Events *Events
+}
+
+// Events are callbacks for observability. Each is optional; they are
+// called after the change, outside the scheduler's lock, one at a time.
+type Events struct {
+	// Batch: a drive was handed work (More: added to its mount).
+	Batch func(BatchInfo)
+	// DriveDown: the scheduler stopped using a drive.
+	DriveDown func(drive, reason string)
+	// Suspect: a volume is skipped from now on.
+	Suspect func(volume, reason string)
+}
+
+// BatchInfo describes work handed to a drive.
+type BatchInfo struct {
+	Time     time.Time
+	Drive    string
+	Volume   string
+	Kind     Kind
+	Pool     string // archive
+	Activity string // the fair-share activity the drive counts for
+	Requests []int64
+	Bytes    int64
+	More     bool // added to the mount through more, not a new batch
 }
 
 // Scheduler holds the queue of recall and archive requests and hands each
 // free drive the best batch of work. See the package documentation.
 type Scheduler struct {
-	cfg  Config
-	cat  catalog.Catalog
-	q    queueStore
-	clk  clock.Clock
-	host string
-	pol  Policy
-	log  *slog.Logger
+	cfg    Config
+	cat    catalog.Catalog
+	q      queueStore
+	clk    clock.Clock
+	host   string
+	pol    Policy
+	log    *slog.Logger
+	events Events
 	// work runs one drive until ctx ends or the drive is down: the
 	// mover's runDrive, replaced by a fake executor in tests.
 	work func(ctx context.Context, d *driveState)
@@ -100,9 +127,10 @@ type Scheduler struct {
 	nextRefresh time.Time
 	workers     int        // workers not yet stopped
 	ends        []Request  // ended, OnEnd not yet called
-	endsMu      sync.Mutex // guards endQ and delivering
-	endQ        []Request
-	delivering  bool
+	evs         []func()   // Events not yet called
+	callMu      sync.Mutex // guards callQ and calling
+	callQ       []func()   // Events and OnEnd calls to make
+	calling     bool
 	changed     bool                          // requests went back to the queue: wake the drives
 	outside     atomic.Bool                   // a call came from outside virtual time (see waker)
 	onBatch     func(d *driveState, b *batch) // test hook: every batch handed out
@@ -177,6 +205,9 @@ func New(cfg Config) (*Scheduler, error) {
 		names[d.Name] = true
 		s.drives = append(s.drives, &driveState{Drive: d, volFails: map[string]bool{}})
 	}
+	if cfg.Events != nil {
+		s.events = *cfg.Events
+	}
 	s.wake = newWaker(s.clk)
 	s.work = func(ctx context.Context, d *driveState) { defaultWork(s, ctx, d) }
 	return s, nil
@@ -192,34 +223,39 @@ func (s *Scheduler) now() time.Time { return s.clk.Now() }
 func (s *Scheduler) lock() { s.mu.Lock() }
 
 func (s *Scheduler) unlock() {
-	ends, changed := s.ends, s.changed
-	s.ends, s.changed = nil, false
+	ends, changed, calls := s.ends, s.changed, s.evs
+	s.ends, s.changed, s.evs = nil, false, nil
 	s.mu.Unlock()
 	if len(ends) > 0 || changed {
 		s.wake.broadcast()
 	}
-	if s.cfg.OnEnd == nil || len(ends) == 0 {
+	if f := s.cfg.OnEnd; f != nil {
+		for _, r := range ends {
+			calls = append(calls, func() { f(r) })
+		}
+	}
+	if len(calls) == 0 {
 		return
 	}
-	// OnEnd calls come one at a time, in the order of the ends; an OnEnd
-	// that calls the scheduler (resubmits, say) queues further ends for
-	// the loop below instead of deadlocking on itself.
-	s.endsMu.Lock()
-	s.endQ = append(s.endQ, ends...)
-	if s.delivering {
-		s.endsMu.Unlock()
+	// Callbacks come one at a time, in order; one that calls the
+	// scheduler (an OnEnd that resubmits, say) queues further callbacks
+	// for the loop below instead of deadlocking on itself.
+	s.callMu.Lock()
+	s.callQ = append(s.callQ, calls...)
+	if s.calling {
+		s.callMu.Unlock()
 		return
 	}
-	s.delivering = true
-	for len(s.endQ) > 0 {
-		r := s.endQ[0]
-		s.endQ = s.endQ[1:]
-		s.endsMu.Unlock()
-		s.cfg.OnEnd(r)
-		s.endsMu.Lock()
+	s.calling = true
+	for len(s.callQ) > 0 {
+		f := s.callQ[0]
+		s.callQ = s.callQ[1:]
+		s.callMu.Unlock()
+		f()
+		s.callMu.Lock()
 	}
-	s.delivering = false
-	s.endsMu.Unlock()
+	s.calling = false
+	s.callMu.Unlock()
 }
 
 // Submit queues requests and returns them with their ids and states.

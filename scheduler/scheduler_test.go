@@ -812,3 +812,32 @@ func TestGroupAndPurge(t *testing.T) {
 		t.Errorf("purged request: %v", err)
 	}
 }
+
+func TestEvents(t *testing.T) {
+	h := library(t, PolicyByVolume(), 2, map[int64][]string{1: {"A"}, 2: {"A"}, 3: {"B"}}, nil)
+	var got []string
+	ev := &Events{
+		Batch: func(b BatchInfo) {
+			got = append(got, fmt.Sprintf("batch %s %s %v more=%v", b.Drive, b.Volume, b.Requests, b.More))
+		},
+		DriveDown: func(d, why string) { got = append(got, "down "+d) },
+		Suspect:   func(v, why string) { got = append(got, "suspect "+v) },
+	}
+	s, err := New(Config{Catalog: h.cat, Queue: h.q, Clock: h.clk, Host: "h1", Policy: h.pol, Drives: h.drives, Events: ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s
+	h.submit(recall(1))
+	d := h.drive(0)
+	b, _, _ := h.poll(d)
+	h.s.setMounted(d, "A")
+	h.submit(recall(2), recall(3))
+	h.s.done(d, b.entries[0], result{volume: "A"})
+	h.s.more(d)
+	h.s.done(d, b.entries[1], result{err: errors.New("x"), kind: failDrive})
+	want := []string{"batch d0 A [1] more=false", "batch d0 A [2] more=true", "down d0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
+	}
+}
