@@ -103,6 +103,14 @@
 //   - PolicyBest: batching, mounted tapes first, copy choice, fair share, a
 //     dismount delay, retries and a maximum age.
 //
+// # Observing
+//
+// Config.OnEnd hears every end; Config.Events every batch handed to a
+// drive, every drive that goes down and every volume that becomes suspect;
+// DriveShares tells how many drives each activity holds at the moment, and
+// Get and Group what became of requests. Callbacks run outside the
+// scheduler's lock, one at a time, and may call it.
+//
 // # Time
 //
 // The scheduler reads time from Config.Clock. With a *vclock.Clock the
