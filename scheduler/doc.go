@@ -43,8 +43,9 @@
 // A free drive takes, in this order:
 //
 //  1. the work for the tape it has mounted, if any: no mount is cheaper
-//     (unless a request past Policy.MaxAge waits for another tape it
-//     could mount, or another activity with queued work is further below
+//     (unless a request past Policy.MaxAge, or one of a higher priority,
+//     waits for another tape it could mount, or another activity with
+//     queued work is further below
 //     its fair share than the one the drive worked for: a steady stream
 //     for one tape must not starve the others or hold drives past a
 //     share);

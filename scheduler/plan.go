@@ -218,7 +218,7 @@ func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool
 		return nil, false, time.Time{}, errDriveDown
 	}
 	now := s.now()
-	if d.mounted != "" && !s.pol.ArrivalOrder && !s.overdueElsewhereLocked(d, now) && !s.yieldLocked(d, d.activity, now) {
+	if d.mounted != "" && !s.pol.ArrivalOrder && !s.preemptedLocked(d, now) && !s.yieldLocked(d, d.activity, now) {
 		b, err := s.mountedWorkLocked(ctx, d, now)
 		if err != nil || b != nil {
 			return b, false, time.Time{}, err
@@ -246,33 +246,49 @@ func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool
 	return nil, false, wake, nil
 }
 
-// overdueElsewhereLocked reports whether a request past MaxAge waits for a
-// tape other than d's that d could mount: then it goes before the work of
-// d's tape, which a steady stream would otherwise keep mounted forever.
-func (s *Scheduler) overdueElsewhereLocked(d *driveState, now time.Time) bool {
-	if s.pol.MaxAge <= 0 {
-		return false
-	}
+// preemptedLocked reports whether work for another tape that d could
+// mount goes before the work of d's mounted tape: a request past MaxAge,
+// or one of a higher priority than any for the mounted tape. A steady
+// stream of work for one tape must not starve the others.
+func (s *Scheduler) preemptedLocked(d *driveState, now time.Time) bool {
+	mountedPrio, otherPrio := 0, 0
+	mountedWork, otherWork := false, false
 	for _, e := range s.sortedLocked() {
-		if e.State != Queued || now.Sub(e.Created) < s.pol.MaxAge || now.Before(e.notBefore) {
+		if e.State != Queued || now.Before(e.notBefore) {
 			continue
 		}
+		here, elsewhere := false, false
 		if e.Kind == Archive {
-			if !now.Before(s.poolWait[e.Pool]) {
-				return true
+			here = d.mountKind == Archive && e.Pool == d.mountPool
+			elsewhere = !here && !now.Before(s.poolWait[e.Pool])
+		} else {
+			for _, c := range s.usableCopiesLocked(e) {
+				if c.Volume == d.mounted {
+					here = true
+					break
+				}
+				if !s.inUseLocked(d, c.Volume) {
+					elsewhere = true
+				}
 			}
-			continue
 		}
-		for _, c := range s.usableCopiesLocked(e) {
-			if c.Volume == d.mounted {
-				break // served by the mounted tape's work anyway
+		switch {
+		case here:
+			if !mountedWork || e.Priority > mountedPrio {
+				mountedPrio = e.Priority
 			}
-			if !s.inUseLocked(d, c.Volume) {
+			mountedWork = true
+		case elsewhere:
+			if s.pol.MaxAge > 0 && now.Sub(e.Created) >= s.pol.MaxAge {
 				return true
 			}
+			if !otherWork || e.Priority > otherPrio {
+				otherPrio = e.Priority
+			}
+			otherWork = true
 		}
 	}
-	return false
+	return mountedWork && otherWork && otherPrio > mountedPrio
 }
 
 // emptyDriveWaitsLocked reports whether another working drive without a
@@ -523,7 +539,7 @@ func (s *Scheduler) more(d *driveState) []*entry {
 		return nil
 	}
 	now := s.now()
-	if s.overdueElsewhereLocked(d, now) || s.yieldLocked(d, b.activity, now) {
+	if s.preemptedLocked(d, now) || s.yieldLocked(d, b.activity, now) {
 		return nil
 	}
 	var es []*entry

@@ -540,3 +540,19 @@ func TestEmptyDriveTakesNewWork(t *testing.T) {
 		t.Fatalf("got %+v", b)
 	}
 }
+
+func TestPriorityGoesBeforeTheMountedTape(t *testing.T) {
+	h := library(t, PolicyBest(), 1, map[int64][]string{1: {"A"}, 2: {"B"}, 3: {"A"}}, nil)
+	d := h.drive(0)
+	h.s.setMounted(d, "A")
+	h.submit(recall(1), Request{Kind: Recall, FileID: 2, Priority: 1})
+	b, _, _ := h.poll(d)
+	if b == nil || b.volume != "B" {
+		t.Fatalf("got %+v, want B: its request has a higher priority", b)
+	}
+	h.s.setMounted(d, "B")
+	h.submit(Request{Kind: Recall, FileID: 3, Priority: 1})
+	if more := h.s.more(d); more != nil {
+		t.Fatal("more for B while higher-priority work waits for A")
+	}
+}
