@@ -45,10 +45,9 @@
 //  1. the work for the tape it has mounted, if any: no mount is cheaper
 //     (unless a request past Policy.MaxAge, or one of a higher priority,
 //     waits for another tape it could mount, or another activity with
-//     queued work is further below
-//     its fair share than the one the drive worked for: a steady stream
-//     for one tape must not starve the others or hold drives past a
-//     share);
+//     queued work is further below its fair share than the one the drive
+//     worked for: a steady stream for one tape must not starve the others
+//     or hold drives past a share);
 //  2. work with a request older than Policy.MaxAge, which forces a mount
 //     whatever else the policy says (the activity furthest below its fair
 //     share first, then its oldest request);
