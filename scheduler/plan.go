@@ -312,6 +312,16 @@ func (s *Scheduler) volumeUsableLocked(v string) bool {
 // not suspect volumes that are not stuck in a down drive; the copies on
 // volumes e should avoid only when there are no others.
 func (s *Scheduler) usableCopiesLocked(e *entry) []catalog.Copy {
+	all := true // the common case, without allocating
+	for _, c := range e.copies {
+		if !s.volumeUsableLocked(c.Volume) || s.inDownDriveLocked(c.Volume) || e.avoid[c.Volume] {
+			all = false
+			break
+		}
+	}
+	if all {
+		return e.copies
+	}
 	var ok, avoided []catalog.Copy
 	for _, c := range e.copies {
 		if !s.volumeUsableLocked(c.Volume) || s.inDownDriveLocked(c.Volume) {
