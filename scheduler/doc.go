@@ -77,9 +77,10 @@
 //
 // # Failures
 //
-// The mover classifies each failure. A media error is retried at once on
-// the same mount Policy.RetriesPerMount times; then the request goes back
-// to the queue, waits Policy.RetryDelay and prefers its other copies. A
+// The mover classifies each failure. A media error (or an unclassified
+// one) is retried at once on the same mount Policy.RetriesPerMount times; a
+// sink error is not. Then the request goes back to the queue, waits
+// Policy.RetryDelay and, after a media error, prefers its other copies. A
 // volume with media errors in two different drives is suspect and skipped
 // from then on (and made read-only when it would be written); a drive with
 // media errors on two different volumes goes down. Blame goes one way: a
