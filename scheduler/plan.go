@@ -16,9 +16,10 @@ package scheduler
 //	func (s *Scheduler) more(d *driveState) []*entry
 //	    Claims the requests for d's mounted volume that arrived during
 //	    the mount (nil with OneFilePerMount, or when another activity
-//	    should have the drive). Call it when the batch's entries are done,
-//	    before dismounting. It appends them to b.entries itself (do not
-//	    append them again): a loop over b.entries by index picks them up.
+//	    should have the drive), for the mover to append to its work
+//	    before it dismounts. Call it when the batch's entries are done.
+//	    The core keeps its own list: the mover may append them to
+//	    b.entries or to a slice of its own.
 //	func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool)
 //	    The outcome of one entry. The core ends the request (exactly
 //	    once) or requeues it (another copy, drive or mount), tracks
@@ -49,7 +50,7 @@ package scheduler
 //	mark the volume full in the catalog).
 //
 // The mover reads, without locking, b.volume, b.kind, b.pool and
-// b.entries, and of an entry its Request fields (Path, Size, FileID,
+// b.entries (which it owns once handed out), and of an entry its Request fields (Path, Size, FileID,
 // CopyNo, Pool...), e.file (recall: the catalog's file, with the
 // Checksums to verify), e.copy (recall: the copy on b.volume: FileSeq,
 // BlockID, Size) and e.ctx, which is cancelled when the request is
@@ -64,6 +65,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -123,11 +125,12 @@ type entry struct {
 type batch struct {
 	volume   string // barcode to mount
 	kind     Kind
-	pool     string // archive: the pool written
-	activity string // the fair-share activity the drive counts for
-	entries  []*entry
-	free     int64 // archive: bytes the volume takes besides entries (estimate)
-	extra    bool  // work more adds to the mounted batch
+	pool     string   // archive: the pool written
+	activity string   // the fair-share activity the drive counts for
+	entries  []*entry // the mover's: the core never changes it once handed out
+	held     []*entry // the core's: entries and what more added
+	free     int64    // archive: bytes the volume takes besides entries (estimate)
+	extra    bool     // work more adds to the mounted batch
 }
 
 // live reports whether the drive d still runs some of b's entries: until
@@ -136,7 +139,7 @@ func (b *batch) live(d *driveState) bool {
 	if b == nil {
 		return false
 	}
-	for _, e := range b.entries {
+	for _, e := range b.held {
 		if e.drive == d && e.State == Running {
 			return true
 		}
@@ -510,6 +513,7 @@ func (s *Scheduler) claimLocked(ctx context.Context, d *driveState, b *batch, no
 	if len(es) == 0 {
 		return nil, nil
 	}
+	b.held = slices.Clone(es)
 	d.batch = b
 	d.idleSince = time.Time{}
 	d.mountKind, d.mountPool, d.activity = b.kind, b.pool, b.activity
@@ -575,7 +579,7 @@ func (s *Scheduler) more(d *driveState) []*entry {
 		return nil
 	}
 	b.free = add.free
-	b.entries = append(b.entries, got.entries...)
+	b.held = append(b.held, got.entries...)
 	return got.entries
 }
 

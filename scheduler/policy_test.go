@@ -267,7 +267,7 @@ func TestMoreDuringMount(t *testing.T) {
 	h.s.setMounted(d, "A")
 	rs := h.submit(recall(2), recall(3))
 	more := h.s.more(d)
-	if len(more) != 1 || more[0].ID != rs[0].ID || len(b.entries) != 2 {
+	if len(more) != 1 || more[0].ID != rs[0].ID || len(b.entries) != 1 || len(b.held) != 2 {
 		t.Fatalf("more = %v, batch %v", more, ids(b))
 	}
 }

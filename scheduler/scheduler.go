@@ -710,7 +710,7 @@ func (s *Scheduler) releaseDriveLocked(d *driveState, reason string) {
 	b := d.batch
 	d.batch = nil
 	var left []*entry
-	for _, e := range b.entries {
+	for _, e := range b.held {
 		if e.drive == d && e.State == Running {
 			left = append(left, e)
 		}

@@ -834,8 +834,8 @@ func TestEvents(t *testing.T) {
 	h.s.setMounted(d, "A")
 	h.submit(recall(2), recall(3))
 	h.s.done(d, b.entries[0], result{volume: "A"})
-	h.s.more(d)
-	h.s.done(d, b.entries[1], result{err: errors.New("x"), kind: failDrive})
+	more := h.s.more(d)
+	h.s.done(d, more[0], result{err: errors.New("x"), kind: failDrive})
 	want := []string{"batch d0 A [1] more=false", "batch d0 A [2] more=true", "down d0"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)
