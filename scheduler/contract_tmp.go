@@ -19,4 +19,3 @@ type CostModel interface {
 	Locate(volume string, from, to int64) time.Duration
 }
 
-type TapeIO interface{}
