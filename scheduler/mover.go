@@ -133,13 +133,21 @@ func (m *mover) dismount(ctx context.Context) error {
 	if m.d.mounted == "" {
 		return nil
 	}
-	if err := m.d.Drive.Drive.Unload(ctx); err != nil && !errors.Is(err, tape.ErrNoMedium) {
-		return fmt.Errorf("unload %s: %w", m.d.mounted, err)
+	uerr := m.d.Drive.Drive.Unload(ctx)
+	if errors.Is(uerr, tape.ErrNoMedium) {
+		uerr = nil
 	}
 	if m.s.cfg.Changer != nil {
+		// Even when the drive failed to unload, the robot may still get a
+		// cartridge that was never threaded out of it.
 		if _, err := changer.Unload(ctx, m.s.cfg.Changer, m.d.Element); err != nil && !errors.Is(err, changer.ErrSourceEmpty) {
+			if uerr != nil {
+				return fmt.Errorf("unload %s: %w (and the robot could not take it: %v)", m.d.mounted, uerr, err)
+			}
 			return fmt.Errorf("move %s back to a slot: %w", m.d.mounted, err)
 		}
+	} else if uerr != nil {
+		return fmt.Errorf("unload %s: %w", m.d.mounted, uerr)
 	}
 	m.s.setMounted(m.d, "")
 	return nil
