@@ -18,4 +18,3 @@ type Orderer interface {
 type CostModel interface {
 	Locate(volume string, from, to int64) time.Duration
 }
-
