@@ -370,8 +370,8 @@ func (p *problem) search(ctx context.Context, seed uint64, deadline time.Time) (
 	best := slices.Clone(t.path)
 	bestCost := t.cost
 	rng := rand.New(rand.NewPCG(seed, uint64(n)))
-	maxRun := min(n/3, 30)
-	kicks := min(20*n, 20000)
+	maxRun := min(n/3, 8)
+	kicks := min(n, 1000)
 	for k := 0; k < kicks; k++ {
 		if k%16 == 0 && (ctx.Err() != nil || time.Now().After(deadline)) {
 			break
