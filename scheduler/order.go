@@ -137,9 +137,10 @@ func (o GreedyOrder) Order(ctx context.Context, _ tape.Drive, volume string, fro
 // it is cheaper.
 //
 // The search is deterministic: the same input and Seed give the same order.
-// The work is bounded by a count of kicks derived from n, not by the clock;
-// Budget is only a safety cap on the wall time of the search, which a
-// normal machine does not reach, so it does not change results there.
+// The work is bounded by a count of kicks derived from n (at most 1,000),
+// not by the clock: for 1,000 segments the search takes some 60 ms on a
+// busy core. Budget is only a safety cap on its wall time, which a normal
+// machine does not reach, so it does not change results there.
 //
 // Up to 3,000 segments the costs are computed once into an n×n matrix
 // (n² calls to Cost, 8·n² bytes); beyond that they are computed when needed
@@ -147,7 +148,9 @@ func (o GreedyOrder) Order(ctx context.Context, _ tape.Drive, volume string, fro
 type BestOrder struct {
 	Cost CostModel
 	// Budget caps the wall time of the search after the costs are
-	// computed; 0 means 50 ms. The greedy start is always complete.
+	// computed; 0 means 1 s. The greedy start is always complete, and
+	// the search only ever keeps improvements of it, so a search cut short
+	// still returns an order no worse than GreedyOrder.
 	Budget time.Duration
 	// Seed seeds the random kicks of the local search.
 	Seed uint64
@@ -179,7 +182,7 @@ func (o BestOrder) Order(ctx context.Context, _ tape.Drive, volume string, from 
 	} else {
 		budget := o.Budget
 		if budget <= 0 {
-			budget = 50 * time.Millisecond
+			budget = time.Second
 		}
 		order, err = p.search(ctx, o.Seed, time.Now().Add(budget))
 		if err != nil {
