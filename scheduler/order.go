@@ -91,6 +91,7 @@ func isPermutation(want, got []tape.Segment) bool {
 // but strands far segments, which then cost long locates at the end.
 // It makes n²/2 calls to Cost for n segments.
 type GreedyOrder struct {
+	// Cost prices the locates; GreedyOrder fails without one.
 	Cost CostModel
 }
 
@@ -146,6 +147,7 @@ func (o GreedyOrder) Order(ctx context.Context, _ tape.Drive, volume string, fro
 // (n² calls to Cost, 8·n² bytes); beyond that they are computed when needed
 // and the neighbours come from the greedy order.
 type BestOrder struct {
+	// Cost prices the locates; BestOrder fails without one.
 	Cost CostModel
 	// Budget caps the wall time of the search after the costs are
 	// computed; 0 means 1 s. The greedy start is always complete, and
