@@ -3,9 +3,13 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
+	"github.com/tapekit/tapekit/catalog/internal/migtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
 )
 
@@ -35,4 +39,37 @@ func TestQueueConformance(t *testing.T) {
 func TestQueueTwoHosts(t *testing.T) {
 	dsn := newDSN(t)
 	catalogtest.TestQueueShared(t, []catalog.Queue{openQueue(t, dsn), openQueue(t, dsn)})
+}
+
+// TestQueueMigrateFromVersion5 opens a catalog at schema version 5, the
+// last without the queue: Open adds the queue table, keeps the rows, and
+// the queue works.
+func TestQueueMigrateFromVersion5(t *testing.T) {
+	ctx := context.Background()
+	dsn := newDSN(t)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range migtest.OldSchema(t, 5, "0006_queue.sql", migtest.UnsetTimesRows...) {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	q := openQueue(t, dsn)
+	db := q.(*postgres.DB)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != postgres.SchemaVersion {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, postgres.SchemaVersion)
+	}
+	if f, err := db.FileByPath(ctx, "/old"); err != nil || f.Size != 7 {
+		t.Fatalf("FileByPath(/old) after migration = %+v, %v", f, err)
+	}
+	es, err := q.Enqueue(ctx, []catalog.QueueEntry{{Kind: catalog.QueueRecall, FileID: 1}})
+	if err != nil || len(es) != 1 || es[0].ID != 1 {
+		t.Fatalf("Enqueue after migration = %+v, %v", es, err)
+	}
+	if got, err := q.Claim(ctx, "h1", "V", []int64{1}, time.Unix(0, 0)); err != nil || len(got) != 1 {
+		t.Fatalf("Claim after migration = %v, %v", got, err)
+	}
 }

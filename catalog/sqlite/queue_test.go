@@ -2,11 +2,14 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
+	"github.com/tapekit/tapekit/catalog/internal/migtest"
 	"github.com/tapekit/tapekit/catalog/sqlite"
 )
 
@@ -38,4 +41,37 @@ func TestQueueConformance(t *testing.T) {
 func TestQueueTwoHandles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.db")
 	catalogtest.TestQueueShared(t, []catalog.Queue{openQueue(t, path), openQueue(t, path)})
+}
+
+// TestQueueMigrateFromVersion3 opens a catalog at schema version 3, the
+// last without the queue: Open adds the queue table, keeps the rows, and
+// the queue works.
+func TestQueueMigrateFromVersion3(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, q := range migtest.OldSchema(t, 3, "0004_queue.sql", migtest.UnsetTimesRows...) {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	q := openQueue(t, path)
+	db := q.(*sqlite.DB)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != sqlite.SchemaVersion {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, sqlite.SchemaVersion)
+	}
+	if f, err := db.FileByPath(ctx, "/old"); err != nil || f.Size != 7 {
+		t.Fatalf("FileByPath(/old) after migration = %+v, %v", f, err)
+	}
+	es, err := q.Enqueue(ctx, []catalog.QueueEntry{{Kind: catalog.QueueRecall, FileID: 1}})
+	if err != nil || len(es) != 1 || es[0].ID != 1 {
+		t.Fatalf("Enqueue after migration = %+v, %v", es, err)
+	}
+	if got, err := q.Claim(ctx, "h1", "V", []int64{1}, time.Unix(0, 0)); err != nil || len(got) != 1 {
+		t.Fatalf("Claim after migration = %v, %v", got, err)
+	}
 }
