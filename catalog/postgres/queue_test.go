@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"pgregory.net/rapid"
 
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
 	"github.com/tapekit/tapekit/catalog/internal/migtest"
+	"github.com/tapekit/tapekit/catalog/internal/pgtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
 )
 
@@ -72,4 +74,16 @@ func TestQueueMigrateFromVersion5(t *testing.T) {
 	if got, err := q.Claim(ctx, "h1", "V", []int64{1}, time.Unix(0, 0)); err != nil || len(got) != 1 {
 		t.Fatalf("Claim after migration = %v, %v", got, err)
 	}
+}
+
+// TestQueueModel runs the queue's rapid state machine, one database per
+// run.
+func TestQueueModel(t *testing.T) {
+	raceChecks()
+	pgtest.Require(t)
+	rapid.Check(t, func(rt *rapid.T) {
+		db := open(t)
+		defer db.Close()
+		catalogtest.CheckQueueModel(rt, db)
+	})
 }

@@ -3,9 +3,12 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
@@ -74,4 +77,21 @@ func TestQueueMigrateFromVersion3(t *testing.T) {
 	if got, err := q.Claim(ctx, "h1", "V", []int64{1}, time.Unix(0, 0)); err != nil || len(got) != 1 {
 		t.Fatalf("Claim after migration = %v, %v", got, err)
 	}
+}
+
+// TestQueueModel runs the queue's rapid state machine on a fresh database
+// file per run.
+func TestQueueModel(t *testing.T) {
+	raceChecks()
+	dir := t.TempDir()
+	n := 0
+	rapid.Check(t, func(rt *rapid.T) {
+		n++
+		db, err := sqlite.Open(context.Background(), filepath.Join(dir, fmt.Sprintf("q%d.db", n)), fastOptions)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		defer db.Close()
+		catalogtest.CheckQueueModel(rt, db)
+	})
 }
