@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -18,29 +17,35 @@ import (
 type MemoryQueue struct {
 	mu      sync.Mutex
 	lastID  int64
-	entries map[int64]*queueEntry
+	entries map[int64]*catalog.QueueEntry
 }
 
 // NewMemoryQueue returns an empty queue.
 func NewMemoryQueue() *MemoryQueue {
-	return &MemoryQueue{entries: map[int64]*queueEntry{}}
+	return &MemoryQueue{entries: map[int64]*catalog.QueueEntry{}}
 }
 
-var _ queueStore = (*MemoryQueue)(nil)
+var _ catalog.Queue = (*MemoryQueue)(nil)
 
 func ended(state string) bool {
 	return state == "done" || state == "failed" || state == "cancelled"
 }
 
 // Enqueue stores the entries as queued and returns them with their ids.
-func (q *MemoryQueue) Enqueue(ctx context.Context, es []queueEntry) ([]queueEntry, error) {
+func (q *MemoryQueue) Enqueue(ctx context.Context, es []catalog.QueueEntry) ([]catalog.QueueEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	for i, e := range es {
+		if err := catalog.ValidateQueueEntry(e); err != nil {
+			return nil, catalog.WithIndex(err, "entries", i)
+		}
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	out := make([]queueEntry, len(es))
+	out := make([]catalog.QueueEntry, len(es))
 	for i, e := range es {
+		e.Created, e.Started = utc(e.Created), utc(e.Started)
 		q.lastID++
 		e.ID = q.lastID
 		if e.State == "" {
@@ -58,6 +63,17 @@ func (q *MemoryQueue) Claim(ctx context.Context, host, volume string, ids []int6
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := catalog.ValidateQueueHost(host); err != nil {
+		return nil, err
+	}
+	if err := catalog.ValidateText("volume", volume); err != nil {
+		return nil, err
+	}
+	if err := catalog.ValidateTime("now", now); err != nil {
+		return nil, err
+	}
+	ids = append([]int64(nil), ids...)
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var got []int64
@@ -68,7 +84,7 @@ func (q *MemoryQueue) Claim(ctx context.Context, host, volume string, ids []int6
 		}
 		e.State, e.Host, e.Volume = "running", host, volume
 		if e.Started.IsZero() {
-			e.Started = now
+			e.Started = now.UTC()
 		}
 		e.Attempts++
 		got = append(got, id)
@@ -79,6 +95,12 @@ func (q *MemoryQueue) Claim(ctx context.Context, host, volume string, ids []int6
 // Requeue moves the entries among ids running on host back to queued.
 func (q *MemoryQueue) Requeue(ctx context.Context, host string, ids []int64, reason string) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := catalog.ValidateQueueHost(host); err != nil {
+		return err
+	}
+	if err := catalog.ValidateText("reason", reason); err != nil {
 		return err
 	}
 	q.mu.Lock()
@@ -98,8 +120,8 @@ func (q *MemoryQueue) Finish(ctx context.Context, id int64, state, reason string
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	if !ended(state) {
-		return false, fmt.Errorf("%w: finish in state %q", catalog.ErrInvalid, state)
+	if err := catalog.ValidateQueueFinish(state, reason, now); err != nil {
+		return false, err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -110,36 +132,36 @@ func (q *MemoryQueue) Finish(ctx context.Context, id int64, state, reason string
 	if ended(e.State) {
 		return false, nil
 	}
-	e.State, e.Reason, e.Ended, e.Host = state, reason, now, ""
+	e.State, e.Reason, e.Ended = state, reason, now.UTC()
 	return true, nil
 }
 
 // QueueEntry returns one entry (catalog.ErrNotFound if none).
-func (q *MemoryQueue) QueueEntry(ctx context.Context, id int64) (queueEntry, error) {
+func (q *MemoryQueue) QueueEntry(ctx context.Context, id int64) (catalog.QueueEntry, error) {
 	if err := ctx.Err(); err != nil {
-		return queueEntry{}, err
+		return catalog.QueueEntry{}, err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	e := q.entries[id]
 	if e == nil {
-		return queueEntry{}, catalog.ErrNotFound
+		return catalog.QueueEntry{}, catalog.ErrNotFound
 	}
 	return *e, nil
 }
 
 // PendingEntries returns up to limit entries not ended with id > after, in
 // id order.
-func (q *MemoryQueue) PendingEntries(ctx context.Context, after int64, limit int) ([]queueEntry, error) {
+func (q *MemoryQueue) PendingEntries(ctx context.Context, after int64, limit int) ([]catalog.QueueEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if limit <= 0 {
-		limit = 1000
+	if limit <= 0 || limit > catalog.QueuePageMax {
+		limit = catalog.QueuePageMax
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []queueEntry
+	var out []catalog.QueueEntry
 	for _, id := range q.sortedLocked() {
 		e := q.entries[id]
 		if id > after && !ended(e.State) {
@@ -153,13 +175,13 @@ func (q *MemoryQueue) PendingEntries(ctx context.Context, after int64, limit int
 }
 
 // GroupEntries returns the entries of the group, ended or not, in id order.
-func (q *MemoryQueue) GroupEntries(ctx context.Context, group string) ([]queueEntry, error) {
+func (q *MemoryQueue) GroupEntries(ctx context.Context, group string) ([]catalog.QueueEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var out []queueEntry
+	var out []catalog.QueueEntry
 	for _, id := range q.sortedLocked() {
 		if e := q.entries[id]; e.Group == group {
 			out = append(out, *e)
@@ -171,6 +193,12 @@ func (q *MemoryQueue) GroupEntries(ctx context.Context, group string) ([]queueEn
 // RecoverHost moves every entry running on host back to queued.
 func (q *MemoryQueue) RecoverHost(ctx context.Context, host, reason string) (int64, error) {
 	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := catalog.ValidateQueueHost(host); err != nil {
+		return 0, err
+	}
+	if err := catalog.ValidateText("reason", reason); err != nil {
 		return 0, err
 	}
 	q.mu.Lock()
@@ -188,6 +216,9 @@ func (q *MemoryQueue) RecoverHost(ctx context.Context, host, reason string) (int
 // PurgeEnded forgets entries that ended before before.
 func (q *MemoryQueue) PurgeEnded(ctx context.Context, before time.Time) (int64, error) {
 	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := catalog.ValidateTime("before", before); err != nil {
 		return 0, err
 	}
 	q.mu.Lock()
@@ -209,4 +240,11 @@ func (q *MemoryQueue) sortedLocked() []int64 {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	return ids
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
 }

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"github.com/tapekit/tapekit/catalog/catalogtest"
 	"testing"
 	"time"
 
@@ -10,12 +11,12 @@ import (
 	"github.com/tapekit/tapekit/catalog"
 )
 
-// The catalog's conformance suite (catalogtest.TestQueue) runs against
-// MemoryQueue once it lands; this covers the contract the core relies on.
+// The contract the core relies on, in a few steps (TestMemoryQueueConformance
+// runs the catalog's whole suite).
 func TestMemoryQueue(t *testing.T) {
 	ctx := context.Background()
 	q := NewMemoryQueue()
-	es, err := q.Enqueue(ctx, []queueEntry{
+	es, err := q.Enqueue(ctx, []catalog.QueueEntry{
 		{Kind: "recall", FileID: 1, Group: "g", State: "queued"},
 		{Kind: "recall", FileID: 2, Group: "g", State: "queued"},
 		{Kind: "archive", FileID: 3, State: "queued"},
@@ -76,4 +77,10 @@ func TestMemoryQueue(t *testing.T) {
 	if _, err := q.QueueEntry(ctx, 3); err != catalog.ErrNotFound {
 		t.Fatalf("purged entry: %v", err)
 	}
+}
+
+// The memory queue passes the catalog's queue conformance suite, as the
+// SQLite and PostgreSQL queues do.
+func TestMemoryQueueConformance(t *testing.T) {
+	catalogtest.TestQueue(t, func(t *testing.T) catalog.Queue { return NewMemoryQueue() })
 }

@@ -47,7 +47,7 @@ type Config struct {
 	Source Source
 	// Queue keeps the requests (nil: a MemoryQueue, lost with the
 	// process). Every change of a request's state goes through it first.
-	Queue queueStore
+	Queue catalog.Queue
 	// Clock: nil means the real clock. With a *vclock.Clock the workers
 	// run as participants and every wait is one on the clock.
 	Clock clock.Clock
@@ -100,7 +100,7 @@ type BatchInfo struct {
 type Scheduler struct {
 	cfg    Config
 	cat    catalog.Catalog
-	q      queueStore
+	q      catalog.Queue
 	clk    clock.Clock
 	host   string
 	pol    Policy
@@ -303,7 +303,7 @@ func (s *Scheduler) Submit(ctx context.Context, reqs ...Request) ([]Request, err
 	if len(es) == 0 {
 		return nil, nil
 	}
-	qes := make([]queueEntry, len(es))
+	qes := make([]catalog.QueueEntry, len(es))
 	for i, e := range es {
 		qes[i] = toQueue(e.Request)
 	}
@@ -808,8 +808,8 @@ func (s *Scheduler) refresh(ctx context.Context) {
 	s.mu.Unlock()
 }
 
-func toQueue(r Request) queueEntry {
-	return queueEntry{
+func toQueue(r Request) catalog.QueueEntry {
+	return catalog.QueueEntry{
 		ID: r.ID, Kind: r.Kind.String(), Group: r.Group, FileID: r.FileID, Path: r.Path, Size: r.Size,
 		StorageClass: r.StorageClass, CopyNo: r.CopyNo, Pool: r.Pool, Requester: r.Requester,
 		Activity: r.Activity, Priority: r.Priority, Created: r.Created, State: r.State.String(),
@@ -818,7 +818,7 @@ func toQueue(r Request) queueEntry {
 	}
 }
 
-func fromQueue(q queueEntry) Request {
+func fromQueue(q catalog.QueueEntry) Request {
 	r := Request{
 		ID: q.ID, Group: q.Group, FileID: q.FileID, Path: q.Path, Size: q.Size,
 		StorageClass: q.StorageClass, CopyNo: q.CopyNo, Pool: q.Pool, Requester: q.Requester,
