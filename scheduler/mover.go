@@ -51,7 +51,7 @@ func (s *Scheduler) runDrive(ctx context.Context, d *driveState) {
 		m.tio = FormatIO{}
 	}
 	m.discover(ctx)
-	for {
+	for ctx.Err() == nil {
 		b, dismount, err := s.next(ctx, d)
 		switch {
 		case errors.Is(err, errDriveDown):
