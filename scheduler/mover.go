@@ -604,7 +604,7 @@ func (m *mover) archive(ctx context.Context, b *batch) {
 	es := slices.Clone(b.entries)
 	if err := m.mount(ctx, vol, true); err != nil {
 		m.failMount(ctx, es, vol, err)
-		if m.volume != vol {
+		{
 			if rerr := s.cat.ReleaseVolume(context.WithoutCancel(ctx), vol, s.writer(m.d)); rerr != nil && !errors.Is(rerr, catalog.ErrReserved) {
 				m.log.Warn("scheduler: release volume", "volume", vol, "err", rerr)
 			}
@@ -708,6 +708,10 @@ func (a *archiver) write(ctx context.Context, e *entry, rest []*entry) (stop boo
 			if err := s.cat.SetVolumeState(ioctx, a.vol, catalog.StateFull, "early warning"); err != nil {
 				m.log.Error("scheduler: mark volume full", "volume", a.vol, "err", err)
 			}
+			if err := s.cat.ReleaseVolume(ioctx, a.vol, s.writer(m.d)); err != nil && !errors.Is(err, catalog.ErrReserved) {
+				m.log.Warn("scheduler: release a full volume", "volume", a.vol, "err", err)
+			}
+			m.written = false
 			full := &mountError{kind: failNoSpace, err: fmt.Errorf("scheduler: volume %s is full: %w", a.vol, err)}
 			if rec.FSeq == 0 {
 				s.done(m.d, e, result{err: full, kind: failNoSpace, volume: a.vol})

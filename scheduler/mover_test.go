@@ -148,6 +148,13 @@ func (c *fakeCore) setMounted(d *driveState, v string) {
 	c.cond.Broadcast()
 }
 
+// stallPanic reports a stall or deadlock with every goroutine's stack.
+func stallPanic(e *vclock.DeadlockError) {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	panic(e.Error() + "\n" + string(buf[:n]))
+}
+
 // rig is a small simulated library with a catalog and a scheduler shell
 // running the mover on a virtual clock.
 type rig struct {
@@ -175,7 +182,7 @@ func newRig(t *testing.T, drives, slots int, blanks []string) *rig {
 	for i := 1; i <= slots; i++ {
 		cfg.Cartridges = append(cfg.Cartridges, simulator.CartridgeConfig{Barcode: fmt.Sprintf("MV%04dL9", i), Slot: i})
 	}
-	vc := vclock.New(simulator.Epoch, &vclock.Options{StallTimeout: 3 * time.Second, OnDeadlock: func(e *vclock.DeadlockError) { buf := make([]byte, 1<<20); n := runtime.Stack(buf, true); panic(e.Error() + "\n" + string(buf[:n])) }})
+	vc := vclock.New(simulator.Epoch, &vclock.Options{StallTimeout: 10 * time.Second, OnDeadlock: stallPanic})
 	lib, err := simulator.New(cfg, &simulator.Options{Clock: vc})
 	if err != nil {
 		t.Fatal(err)
@@ -616,5 +623,97 @@ func TestArchivePowerLoss(t *testing.T) {
 		if !bytes.Equal(got, src.data[e.Path]) {
 			t.Errorf("%s read back differs", e.Path)
 		}
+	}
+}
+
+// A cancelled recall stops, its SinkFile is aborted; the others go on.
+func TestRecallCancelled(t *testing.T) {
+	r := newRig(t, 1, 2, nil)
+	r.fill([]string{"MV0001L9"}, []int64{100 << 10, 100 << 10, 100 << 10})
+	sink := NewMemorySink(1<<30, &MemorySinkOptions{Clock: r.vc, Keep: true})
+	r.s.cfg.Sink = sink
+	b := &batch{volume: "MV0001L9", kind: Recall}
+	for _, id := range r.ids["MV0001L9"] {
+		b.entries = append(b.entries, r.recallEntry(id))
+	}
+	r.core.add("d0", b)
+	// The first file's end cancels the second.
+	r.core.onDone = func(e *entry, res result) {
+		if e == b.entries[0] {
+			b.entries[1].cancel()
+		}
+	}
+	r.run()
+	ids := r.ids["MV0001L9"]
+	r.want(ids[0], failNone)
+	r.want(ids[1], failCancelled)
+	r.want(ids[2], failNone)
+	if _, _, ok := sink.Data(r.files[ids[1]].Path); ok {
+		t.Error("the cancelled file was delivered")
+	}
+	if st := sink.Stats(); st.Reserved != 0 || st.Committed != 2 {
+		t.Errorf("sink stats %+v", st)
+	}
+}
+
+// Past early warning the mover finishes the file, commits what the sync
+// covered, marks the volume full and hands the rest back as "no space".
+func TestArchiveEarlyWarning(t *testing.T) {
+	tiny := *simulator.LTO9
+	tiny.Name, tiny.Capacity, tiny.EarlyWarning = "LTO-9-tiny", 6<<20, 5<<20
+	ctx := context.Background()
+	cfg := &simulator.Config{Slots: 1, Media: []*simulator.MediaType{&tiny},
+		Drives:     []simulator.DriveConfig{{Product: simulator.LTO9Drive.Product}},
+		Cartridges: []simulator.CartridgeConfig{{Barcode: "MV0001L9", Media: tiny.Name, Slot: 1}}}
+	vc := vclock.New(simulator.Epoch, &vclock.Options{StallTimeout: 10 * time.Second, OnDeadlock: stallPanic})
+	lib, err := simulator.New(cfg, &simulator.Options{Clock: vc})
+	if err != nil {
+		t.Skip("a tiny medium:", err)
+	}
+	defer lib.Close()
+	r := newRig(t, 1, 1, nil)
+	r.vc, r.lib = vc, lib
+	r.core = newFakeCore(vc)
+	r.s = &Scheduler{cfg: Config{Catalog: r.cat, Changer: lib.Changer(), Clock: vc, Host: "h"}, cat: r.cat, clk: vc, host: "h", core: r.core, log: discardLogger()}
+	d, _ := lib.Drive(0)
+	r.drives = []*driveState{{Drive: Drive{Name: "d0", Drive: d, Element: lib.DriveAddress(0)}}}
+	if err := r.cat.AddVolume(ctx, catalog.Volume{Barcode: "MV0001L9", MediaType: tiny.Name, Pool: testPool, State: catalog.StateActive, Capacity: tiny.Capacity}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.cat.ReserveVolume(ctx, testPool, 1, "h/d0"); err != nil {
+		t.Fatal(err)
+	}
+	es, src := r.archiveEntries(8, 1<<20)
+	r.s.cfg.Source = src
+	r.s.cfg.TapeIO = FormatIO{Writer: &format.WriterOptions{SyncEveryBytes: -1, SyncEveryFiles: 3}}
+	r.core.add("d0", &batch{volume: "MV0001L9", kind: Archive, pool: testPool, entries: es})
+	r.run()
+	done, full := 0, 0
+	for _, e := range es {
+		res, ok := r.core.results[e.ID]
+		switch {
+		case ok && res.kind == failNone:
+			done++
+			if len(r.copies(e.ID)) != 1 {
+				t.Errorf("file %d done without its copy in the catalog", e.ID)
+			}
+		case ok && res.kind == failNoSpace:
+			full++
+			if len(r.copies(e.ID)) != 0 {
+				t.Errorf("file %d handed back but committed", e.ID)
+			}
+		default:
+			t.Errorf("file %d: %+v (unclaimed %q)", e.ID, res, r.core.back[e.ID])
+		}
+	}
+	if done == 0 || full == 0 || done+full != len(es) {
+		t.Errorf("%d done, %d handed back, of %d", done, full, len(es))
+	}
+	v, err := r.cat.Volume(ctx, "MV0001L9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.State != catalog.StateFull || v.LastFileSeq != int64(done) || v.Writer != "" {
+		t.Errorf("volume %+v: want full, %d files, released", v, done)
 	}
 }
