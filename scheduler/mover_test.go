@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -140,10 +141,17 @@ func (c *fakeCore) unclaimed(d *driveState, es []*entry, reason string) {
 	}
 }
 
+func (c *fakeCore) now() time.Time {
+	if c.vc == nil {
+		return time.Now()
+	}
+	return c.vc.Now()
+}
+
 func (c *fakeCore) setMounted(d *driveState, v string) {
 	c.mu.Lock()
 	d.mounted = v
-	c.mounts = append(c.mounts, mountEvent{d.Name, v, c.vc.Now()})
+	c.mounts = append(c.mounts, mountEvent{d.Name, v, c.now()})
 	c.mu.Unlock()
 	c.cond.Broadcast()
 }
@@ -715,5 +723,122 @@ func TestArchiveEarlyWarning(t *testing.T) {
 	}
 	if v.State != catalog.StateFull || v.LastFileSeq != int64(done) || v.Writer != "" {
 		t.Errorf("volume %+v: want full, %d files, released", v, done)
+	}
+}
+
+// A drive that fails in the middle of a batch: the file being read is a
+// drive failure, the rest goes back unstarted, the tape comes out.
+func TestRecallDriveFailsDuringBatch(t *testing.T) {
+	r := newRig(t, 1, 2, nil)
+	r.fill([]string{"MV0001L9"}, []int64{100 << 10, 100 << 10, 100 << 10})
+	r.s.cfg.Sink = NewMemorySink(1<<30, &MemorySinkOptions{Clock: r.vc})
+	b := &batch{volume: "MV0001L9", kind: Recall}
+	for _, id := range r.ids["MV0001L9"] {
+		b.entries = append(b.entries, r.recallEntry(id))
+	}
+	r.core.add("d0", b)
+	r.core.onDone = func(e *entry, res result) {
+		if e == b.entries[0] {
+			if err := r.lib.FailDrive(0, true); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	r.run()
+	ids := r.ids["MV0001L9"]
+	r.want(ids[0], failNone)
+	r.want(ids[1], failDrive)
+	if _, ok := r.core.back[ids[2]]; !ok {
+		t.Errorf("request %d not handed back: %+v", ids[2], r.core.results[ids[2]])
+	}
+}
+
+// A tape found in the drive at start-up is adopted, then dismounted for
+// another volume; files land in a DirSink.
+func TestRecallAdoptsTapeDirSink(t *testing.T) {
+	r := newRig(t, 1, 2, nil)
+	r.fill([]string{"MV0002L9"}, []int64{70 << 10, 3000})
+	if err := r.lib.Changer().Move(context.Background(), r.lib.SlotAddress(1), r.lib.DriveAddress(0)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sink, err := NewDirSink(dir, &DirSinkOptions{Clock: r.vc, Capacity: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	r.s.cfg.Sink = sink
+	b := &batch{volume: "MV0002L9", kind: Recall}
+	for _, id := range r.ids["MV0002L9"] {
+		b.entries = append(b.entries, r.recallEntry(id))
+	}
+	r.core.add("d0", b)
+	r.run()
+	var vols []string
+	for _, m := range r.core.mounts {
+		vols = append(vols, m.volume)
+	}
+	if fmt.Sprint(vols) != "[MV0001L9  MV0002L9]" {
+		t.Errorf("mounts %q: want the found tape, out, then MV0002L9", vols)
+	}
+	for _, id := range r.ids["MV0002L9"] {
+		r.want(id, failNone)
+		f := r.files[id]
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]byte, f.Size)
+		f.Data().ReadAt(want, 0)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs", f.Path)
+		}
+	}
+}
+
+// Outside virtual time: plain goroutines on the simulator's own mock
+// clock, two drives at once (run with -race).
+func TestRecallWithoutVirtualClock(t *testing.T) {
+	r := newRig(t, 2, 3, nil)
+	lib, err := simulator.New(&simulator.Config{Slots: 2,
+		Drives:     []simulator.DriveConfig{{Product: simulator.LTO9Drive.Product}, {Product: simulator.LTO9Drive.Product}},
+		Cartridges: []simulator.CartridgeConfig{{Barcode: "MV0001L9", Slot: 1}, {Barcode: "MV0002L9", Slot: 2}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	r.lib = lib
+	r.fill([]string{"MV0001L9", "MV0002L9"}, []int64{100 << 10, 200 << 10})
+	r.core = newFakeCore(nil)
+	r.core.cond = vclock.NewCond(nil)
+	r.s = &Scheduler{cfg: Config{Catalog: r.cat, Changer: lib.Changer(), Clock: lib.Clock(), Host: "h"}, cat: r.cat, clk: lib.Clock(), host: "h", core: r.core, log: discardLogger()}
+	sink := NewMemorySink(250<<10, &MemorySinkOptions{Keep: false})
+	r.s.cfg.Sink = sink
+	r.drives = nil
+	for i := range 2 {
+		d, _ := lib.Drive(i)
+		r.drives = append(r.drives, &driveState{Drive: Drive{Name: fmt.Sprintf("d%d", i), Drive: d, Element: lib.DriveAddress(i)}})
+	}
+	for i, v := range []string{"MV0001L9", "MV0002L9"} {
+		b := &batch{volume: v, kind: Recall}
+		for _, id := range r.ids[v] {
+			b.entries = append(b.entries, r.recallEntry(id))
+		}
+		r.core.add(fmt.Sprintf("d%d", i), b)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.core.stop = cancel
+	var wg sync.WaitGroup
+	for _, d := range r.drives {
+		wg.Go(func() { r.s.runDrive(ctx, d) })
+	}
+	wg.Wait()
+	for _, v := range []string{"MV0001L9", "MV0002L9"} {
+		for _, id := range r.ids[v] {
+			r.want(id, failNone)
+		}
+	}
+	if st := sink.Stats(); st.Committed != 4 || st.Bytes != 2*(300<<10) || st.Used != 0 {
+		t.Errorf("sink stats %+v", st)
 	}
 }
