@@ -343,7 +343,11 @@ func (m *mover) recall(ctx context.Context, b *batch) {
 				return
 			}
 			if !m.recallOne(ctx, b.volume, it) {
-				m.giveBack(its[i+1:], nil, "drive failed")
+				reason := "drive failed"
+				if ctx.Err() != nil {
+					reason = "scheduler stopping"
+				}
+				m.giveBack(its[i+1:], nil, reason)
 				return
 			}
 		}

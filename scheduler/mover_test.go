@@ -842,3 +842,29 @@ func TestRecallWithoutVirtualClock(t *testing.T) {
 		t.Errorf("sink stats %+v", st)
 	}
 }
+
+// When the worker is told to stop, the file in hand finishes and the rest
+// goes back unstarted, reservations given back.
+func TestRecallStops(t *testing.T) {
+	r := newRig(t, 1, 2, nil)
+	r.fill([]string{"MV0001L9"}, []int64{100 << 10, 100 << 10, 100 << 10})
+	sink := NewMemorySink(1<<30, &MemorySinkOptions{Clock: r.vc})
+	r.s.cfg.Sink = sink
+	b := &batch{volume: "MV0001L9", kind: Recall}
+	for _, id := range r.ids["MV0001L9"] {
+		b.entries = append(b.entries, r.recallEntry(id))
+	}
+	r.core.add("d0", b)
+	r.core.onDone = func(e *entry, res result) { r.core.stop() }
+	r.run()
+	ids := r.ids["MV0001L9"]
+	r.want(ids[0], failNone)
+	for _, id := range ids[1:] {
+		if why, ok := r.core.back[id]; !ok || why != "scheduler stopping" {
+			t.Errorf("request %d: handed back %v (%q), result %+v", id, ok, why, r.core.results[id])
+		}
+	}
+	if st := sink.Stats(); st.Reserved != 0 {
+		t.Errorf("reservations left: %+v", st)
+	}
+}
