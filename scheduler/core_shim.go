@@ -4,8 +4,8 @@ package scheduler
 // calls the mover makes, with the names and signatures of the core's
 // contract (plan.go on sched-core), so that the mover compiles and is
 // tested on its own. Delete this file at merge: scheduler.go, plan.go and
-// order.go define the real ones. Tests install a stand-in core through
-// Scheduler.core.
+// order.go define the real ones. The mover's tests run it on a fake core
+// (runMover), so they need none of this.
 
 import (
 	"context"
@@ -52,16 +52,6 @@ type Scheduler struct {
 	clk  clock.Clock
 	host string
 	log  *slog.Logger
-
-	core shimCore
-}
-
-type shimCore interface {
-	next(ctx context.Context, d *driveState) (*batch, bool, error)
-	more(d *driveState) []*entry
-	done(d *driveState, e *entry, res result) bool
-	unclaimed(d *driveState, es []*entry, reason string)
-	setMounted(d *driveState, volume string)
 }
 
 type failKind uint8
@@ -110,15 +100,18 @@ type driveState struct {
 	down    bool
 }
 
+// The core's calls; the mover's tests run it on a fake (runMover).
 func (s *Scheduler) next(ctx context.Context, d *driveState) (*batch, bool, error) {
-	return s.core.next(ctx, d)
+	panic("core_shim: no core in this build")
 }
-func (s *Scheduler) more(d *driveState) []*entry { return s.core.more(d) }
+func (s *Scheduler) more(d *driveState) []*entry { panic("core_shim: no core in this build") }
 func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool) {
-	return s.core.done(d, e, res)
+	panic("core_shim: no core in this build")
 }
 func (s *Scheduler) unclaimed(d *driveState, es []*entry, reason string) {
-	s.core.unclaimed(d, es, reason)
+	panic("core_shim: no core in this build")
 }
-func (s *Scheduler) setMounted(d *driveState, volume string) { s.core.setMounted(d, volume) }
-func (s *Scheduler) writer(d *driveState) string             { return s.host + "/" + d.Name }
+func (s *Scheduler) setMounted(d *driveState, volume string) {
+	panic("core_shim: no core in this build")
+}
+func (s *Scheduler) writer(d *driveState) string { return s.host + "/" + d.Name }

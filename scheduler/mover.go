@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/benbjohnson/clock"
+
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/changer"
 	"github.com/tapekit/tapekit/checksum"
@@ -28,9 +30,55 @@ const mountRetryDelay = time.Minute
 // errStopped: the worker's context ended before an entry started.
 var errStopped = errors.New("scheduler: drive worker stopping")
 
+// moverCore is what a drive worker calls of the core (see plan.go):
+// *Scheduler implements it; the mover's tests use a fake.
+type moverCore interface {
+	next(ctx context.Context, d *driveState) (*batch, bool, error)
+	more(d *driveState) []*entry
+	done(d *driveState, e *entry, res result) (retry bool)
+	unclaimed(d *driveState, es []*entry, reason string)
+	setMounted(d *driveState, volume string)
+	writer(d *driveState) string
+}
+
+var _ moverCore = (*Scheduler)(nil)
+
+// moverEnv is what a drive worker uses of the scheduler: parts of its
+// configuration and the core's calls.
+type moverEnv struct {
+	cfg  moverConfig
+	cat  catalog.Catalog
+	clk  clock.Clock
+	host string
+	log  *slog.Logger
+	core moverCore
+}
+
+// moverConfig: the fields of Config the mover uses.
+type moverConfig struct {
+	Changer changer.Changer
+	Sink    Sink
+	Source  Source
+	TapeIO  TapeIO
+	Orderer Orderer
+}
+
+func (s *moverEnv) next(ctx context.Context, d *driveState) (*batch, bool, error) {
+	return s.core.next(ctx, d)
+}
+func (s *moverEnv) more(d *driveState) []*entry { return s.core.more(d) }
+func (s *moverEnv) done(d *driveState, e *entry, res result) bool {
+	return s.core.done(d, e, res)
+}
+func (s *moverEnv) unclaimed(d *driveState, es []*entry, reason string) {
+	s.core.unclaimed(d, es, reason)
+}
+func (s *moverEnv) setMounted(d *driveState, v string) { s.core.setMounted(d, v) }
+func (s *moverEnv) writer(d *driveState) string        { return s.core.writer(d) }
+
 // mover is the worker of one drive: what it knows of the tape in it.
 type mover struct {
-	s   *Scheduler
+	s   *moverEnv
 	d   *driveState
 	log *slog.Logger
 	tio TapeIO
@@ -46,6 +94,17 @@ type mover struct {
 // goes down. When ctx ends it finishes the file it is on, gives back the
 // rest and leaves the tape in the drive (a restart finds and reuses it).
 func (s *Scheduler) runDrive(ctx context.Context, d *driveState) {
+	runMover(ctx, &moverEnv{
+		cfg: moverConfig{Changer: s.cfg.Changer, Sink: s.cfg.Sink, Source: s.cfg.Source, TapeIO: s.cfg.TapeIO, Orderer: s.cfg.Orderer},
+		cat: s.cat, clk: s.clk, host: s.host, log: s.log, core: s,
+	}, d)
+}
+
+// runMover is runDrive on an environment.
+func runMover(ctx context.Context, s *moverEnv, d *driveState) {
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
 	m := &mover{s: s, d: d, log: s.log.With("drive", d.Name), tio: s.cfg.TapeIO}
 	if m.tio == nil {
 		m.tio = FormatIO{}

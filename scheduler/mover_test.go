@@ -96,6 +96,8 @@ func (c *fakeCore) next(ctx context.Context, d *driveState) (*batch, bool, error
 	}
 }
 
+func (c *fakeCore) writer(d *driveState) string { return "h/" + d.Name }
+
 func (c *fakeCore) more(d *driveState) []*entry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -171,7 +173,7 @@ type rig struct {
 	lib    *simulator.Library
 	cat    *sqlite.DB
 	core   *fakeCore
-	s      *Scheduler
+	s      *moverEnv
 	drives []*driveState
 	files  map[int64]workload.File // by catalog id
 	recs   map[string][]format.Record
@@ -213,7 +215,7 @@ func newRig(t *testing.T, drives, slots int, blanks []string) *rig {
 		}
 	}
 	r := &rig{t: t, vc: vc, lib: lib, cat: cat, core: newFakeCore(vc), files: map[int64]workload.File{}, recs: map[string][]format.Record{}, ids: map[string][]int64{}}
-	r.s = &Scheduler{cfg: Config{Catalog: cat, Changer: lib.Changer(), Clock: vc, Host: "h"}, cat: cat, clk: vc, host: "h", core: r.core}
+	r.s = &moverEnv{cfg: moverConfig{Changer: lib.Changer()}, cat: cat, clk: vc, host: "h", core: r.core}
 	r.s.log = discardLogger()
 	for i := range drives {
 		d, _ := lib.Drive(i)
@@ -278,7 +280,7 @@ func (r *rig) run() {
 	}
 	pctx, leave := r.vc.Join(ctx, "main")
 	for _, d := range r.drives {
-		r.vc.Go(pctx, d.Name, func(ctx context.Context) { r.s.runDrive(ctx, d) })
+		r.vc.Go(pctx, d.Name, func(ctx context.Context) { runMover(ctx, r.s, d) })
 	}
 	leave()
 	r.vc.Wait()
@@ -428,7 +430,7 @@ func TestRecallBackPressure(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.core.stop = cancel
 	pctx, leave := r.vc.Join(ctx, "main")
-	r.vc.Go(pctx, "d0", func(ctx context.Context) { r.s.runDrive(ctx, r.drives[0]) })
+	r.vc.Go(pctx, "d0", func(ctx context.Context) { runMover(ctx, r.s, r.drives[0]) })
 	// The consumer: frees the other reservation after an hour, then
 	// takes each delivered file away a minute after it lands.
 	r.vc.Go(pctx, "consumer", func(ctx context.Context) {
@@ -682,7 +684,7 @@ func TestArchiveEarlyWarning(t *testing.T) {
 	r := newRig(t, 1, 1, nil)
 	r.vc, r.lib = vc, lib
 	r.core = newFakeCore(vc)
-	r.s = &Scheduler{cfg: Config{Catalog: r.cat, Changer: lib.Changer(), Clock: vc, Host: "h"}, cat: r.cat, clk: vc, host: "h", core: r.core, log: discardLogger()}
+	r.s = &moverEnv{cfg: moverConfig{Changer: lib.Changer()}, cat: r.cat, clk: vc, host: "h", core: r.core, log: discardLogger()}
 	d, _ := lib.Drive(0)
 	r.drives = []*driveState{{Drive: Drive{Name: "d0", Drive: d, Element: lib.DriveAddress(0)}}}
 	if err := r.cat.AddVolume(ctx, catalog.Volume{Barcode: "MV0001L9", MediaType: tiny.Name, Pool: testPool, State: catalog.StateActive, Capacity: tiny.Capacity}); err != nil {
@@ -811,7 +813,7 @@ func TestRecallWithoutVirtualClock(t *testing.T) {
 	r.fill([]string{"MV0001L9", "MV0002L9"}, []int64{100 << 10, 200 << 10})
 	r.core = newFakeCore(nil)
 	r.core.cond = vclock.NewCond(nil)
-	r.s = &Scheduler{cfg: Config{Catalog: r.cat, Changer: lib.Changer(), Clock: lib.Clock(), Host: "h"}, cat: r.cat, clk: lib.Clock(), host: "h", core: r.core, log: discardLogger()}
+	r.s = &moverEnv{cfg: moverConfig{Changer: lib.Changer()}, cat: r.cat, clk: lib.Clock(), host: "h", core: r.core, log: discardLogger()}
 	sink := NewMemorySink(250<<10, &MemorySinkOptions{Keep: false})
 	r.s.cfg.Sink = sink
 	r.drives = nil
@@ -830,7 +832,7 @@ func TestRecallWithoutVirtualClock(t *testing.T) {
 	r.core.stop = cancel
 	var wg sync.WaitGroup
 	for _, d := range r.drives {
-		wg.Go(func() { r.s.runDrive(ctx, d) })
+		wg.Go(func() { runMover(ctx, r.s, d) })
 	}
 	wg.Wait()
 	for _, v := range []string{"MV0001L9", "MV0002L9"} {
