@@ -2,6 +2,33 @@ package scheduler
 
 // The mover: one worker per drive takes batches from the core, mounts
 // their volume, reads or writes their files and reports each outcome.
+//
+// A recall batch reserves room in the Sink before the mount: the first
+// file waiting (a full sink delays the mount, it never fails it), the
+// others with TryReserve when the sink has it, else just before each is
+// read. The mount finds the cartridge by barcode in the changer's
+// inventory, moves it to the drive (dismounting what is there), loads it
+// and checks its label. Reads go in the Orderer's order (block order
+// without one) through TapeIO, which verifies the catalog's checksums and
+// the tape's; the SinkFile is committed with them, or aborted. Work that
+// arrives for the mounted tape (more) is read before the tape goes.
+//
+// An archive batch writes to the volume the core reserved for the drive
+// (a blank one is labelled first) through a TapeWriter; a file's copy is
+// committed to the catalog only once a synchronising filemark covers it,
+// and only then is its request reported done. Past early warning the
+// volume is marked full and released, and the rest goes back as
+// failNoSpace.
+//
+// Failures are classified for the core: the drive (a hardware error, not
+// ready, no medium: the drive goes down, the rest of the batch is given
+// back unstarted), the medium (a medium error, a checksum mismatch, a
+// truncated or foreign file, a wrong or missing label: another copy is
+// tried), the sink or source (the disk side), a cancelled request (its
+// SinkFile is aborted at the next block; an archive's input fails, so
+// nothing of it reaches the tape), and anything else. A mount that fails
+// for a reason outside the request (the robot, a cartridge in the way) gives
+// the batch back and waits a minute on the clock.
 
 import (
 	"context"
