@@ -219,6 +219,12 @@ func (m *mover) mount(ctx context.Context, volume string, forArchive bool) error
 			return &mountError{err: fmt.Errorf("dismount %s: %w", m.volume, err)}
 		}
 	}
+	if m.volume == "" && s.cfg.Changer == nil {
+		// A drive without a changer: an operator loads the tape; its
+		// label says whether it is the right one.
+		m.volume, m.verified, m.written, m.errs, m.counted = volume, false, false, 0, false
+		s.setMounted(m.d, volume)
+	}
 	if m.volume == "" {
 		inv, err := s.cfg.Changer.Inventory(ctx)
 		if err != nil {
@@ -288,7 +294,11 @@ func (m *mover) dismount(ctx context.Context) error {
 	}
 	// The changer takes the cartridge out even when the drive failed to
 	// eject it (libraries unload a drive before moving its cartridge).
-	if _, cerr := changer.Unload(ctx, m.s.cfg.Changer, m.d.Element); cerr != nil && !errors.Is(cerr, changer.ErrSourceEmpty) {
+	if m.s.cfg.Changer == nil {
+		if err != nil {
+			return err
+		}
+	} else if _, cerr := changer.Unload(ctx, m.s.cfg.Changer, m.d.Element); cerr != nil && !errors.Is(cerr, changer.ErrSourceEmpty) {
 		return cerr
 	}
 	m.finishMount(ctx)
