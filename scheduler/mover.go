@@ -339,8 +339,20 @@ func (m *mover) failMount(ctx context.Context, es []*entry, volume string, err e
 		m.sleep(ctx, mountRetryDelay)
 		return
 	}
+	if me.kind == failDrive {
+		m.driveFailed(ctx)
+	}
 	for _, e := range es {
 		m.s.done(m.d, e, result{err: me.err, kind: me.kind, volume: volume})
+	}
+}
+
+// driveFailed takes the tape out of a failed drive before the failure is
+// reported, so that the core sees the volume free for another drive
+// (libraries unload a drive that cannot eject by itself).
+func (m *mover) driveFailed(ctx context.Context) {
+	if err := m.dismount(context.WithoutCancel(ctx)); err != nil {
+		m.log.Error("scheduler: take the tape out of a failed drive", "volume", m.volume, "err", err)
 	}
 }
 
@@ -539,10 +551,12 @@ func (m *mover) recallOne(ctx context.Context, vol string, it *item) bool {
 			m.s.unclaimed(m.d, []*entry{it.e}, "scheduler stopping")
 			return false
 		}
-		retry := m.s.done(m.d, it.e, res)
 		if res.kind == failDrive {
+			m.driveFailed(ctx)
+			m.s.done(m.d, it.e, res)
 			return false
 		}
+		retry := m.s.done(m.d, it.e, res)
 		if !retry {
 			return true
 		}
@@ -721,6 +735,9 @@ func (m *mover) archive(ctx context.Context, b *batch) {
 	a := &archiver{m: m, vol: vol, used: v.BytesUsed, pending: map[int64]pendingFile{}}
 	w, err := m.tio.NewWriter(ioctx, m.d.Drive.Drive, vol)
 	if err != nil {
+		if classify(err, nil) == failDrive {
+			m.driveFailed(ctx)
+		}
 		for _, e := range es {
 			s.done(m.d, e, result{err: err, kind: classify(err, nil), volume: vol})
 		}
@@ -794,7 +811,7 @@ func (a *archiver) write(ctx context.Context, e *entry, rest []*entry) (stop boo
 				recs, serr := a.w.Sync(ioctx)
 				a.commit(ioctx, recs)
 				if serr != nil {
-					a.failed(serr, rest)
+					a.failed(ctx, serr, rest)
 					return true
 				}
 			}
@@ -820,7 +837,7 @@ func (a *archiver) write(ctx context.Context, e *entry, rest []*entry) (stop boo
 				s.done(m.d, o, result{err: full, kind: failNoSpace, volume: a.vol})
 			}
 			if serr != nil {
-				a.failed(serr, nil)
+				a.failed(ctx, serr, nil)
 				return true
 			}
 			a.close(ioctx)
@@ -838,7 +855,7 @@ func (a *archiver) write(ctx context.Context, e *entry, rest []*entry) (stop boo
 		default:
 			m.errs++
 			a.pending[-1] = pendingFile{e: e}
-			a.failed(err, rest)
+			a.failed(ctx, err, rest)
 			return true
 		}
 	}
@@ -896,11 +913,14 @@ func (a *archiver) commit(ctx context.Context, recs []format.Record) {
 
 // failed reports a failed writer: what it had not synchronised is lost,
 // the rest of the batch goes back.
-func (a *archiver) failed(err error, rest []*entry) {
+func (a *archiver) failed(ctx context.Context, err error, rest []*entry) {
 	m := a.m
 	kind := classify(err, nil)
 	if kind == failNone || kind == failSink {
 		kind = failOther
+	}
+	if kind == failDrive {
+		m.driveFailed(ctx)
 	}
 	lost := slices.Sorted(func(yield func(int64) bool) {
 		for k := range a.pending {
@@ -923,6 +943,6 @@ func (a *archiver) close(ctx context.Context) {
 	recs, err := a.w.Close(ctx)
 	a.commit(ctx, recs)
 	if err != nil && !errors.Is(err, format.ErrClosed) {
-		a.failed(err, nil)
+		a.failed(ctx, err, nil)
 	}
 }
