@@ -77,7 +77,7 @@ func Example() {
 	s, err := scheduler.New(scheduler.Config{
 		Catalog: cat, Changer: lib.Changer(), Drives: drives, Clock: vc, Host: "demo",
 		// A sink that counts bytes; the cache package is the real one.
-		Sink:   scheduler.NewMemorySink(0, vc, false),
+		Sink:   scheduler.NewMemorySink(0, &scheduler.MemorySinkOptions{Clock: vc, Keep: false}),
 		Policy: scheduler.PolicyBest(),
 		Events: &scheduler.Events{Batch: func(b scheduler.BatchInfo) {
 			if !b.More {

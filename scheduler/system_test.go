@@ -30,7 +30,7 @@ func TestSystemStateMachine(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		r := newRig(t, 2, 4, 3, 300<<10, 0)
 		q := scheduler.NewMemoryQueue()
-		sink := scheduler.NewMemorySink(0, r.vc, true)
+		sink := scheduler.NewMemorySink(0, &scheduler.MemorySinkOptions{Clock: r.vc, Keep: true})
 		pol := scheduler.PolicyBest()
 		pol.MaxAttempts = 3
 		pol.RetryDelay = 30 * time.Second
