@@ -67,6 +67,34 @@
 // when other work waits; new work for other tapes goes to an empty drive
 // first when one waits, which saves the dismount.
 //
+// # The mover
+//
+// Run starts one worker per drive: the mover. It takes batches from the
+// planner and does the mechanical work through the interfaces only
+// (changer.Changer, tape.Drive, tape/format, catalog.Catalog), never a
+// concrete driver. A recall batch reserves room in the Sink before the
+// mount (a full sink delays the mount, it never fails it), mounts the
+// volume (found by barcode in the changer's inventory, loaded, its label
+// checked), reads the files in the Orderer's order through the TapeIO,
+// which verifies every checksum the catalog and the tape know, and
+// commits each to the Sink, or aborts it. An archive batch writes to the
+// volume reserved for the drive (labelled on first use) and commits each
+// copy to the catalog only after a synchronising filemark covers it; only
+// then is the request Done. FormatIO is the default TapeIO; a benchmark
+// plugs in one that moves no bytes (the simulator's fast path) and keeps
+// everything else.
+//
+// # Order within a tape
+//
+// An Orderer orders the reads of a mounted tape: BlockOrder (the order
+// the tape was written in), RAOOrder (the drive's Recommended Access
+// Order, tape.RAOer, when it has one), GreedyOrder (shortest locate
+// first, on a CostModel) and BestOrder (exact for up to 12 files, else
+// greedy improved by local search; on 1,000 random files of an LTO-9 it
+// needs 2.05 times less time than block order and 6 % less than greedy,
+// see BenchmarkOrderW3). The simulator publishes its CostModel, so a
+// planner prices locates exactly as the simulated drive charges them.
+//
 // # Copies
 //
 // A recall reads one of its file's copies: one on a tape a working drive
