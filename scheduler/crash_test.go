@@ -42,7 +42,7 @@ const (
 	crashBlank   = 2
 	crashDrives  = 2
 	crashArchive = 8
-	crashScale   = 100
+	crashScale   = 300
 )
 
 // crashPlan is what the parent tells the child to submit.
@@ -190,9 +190,14 @@ func crashRun(t *testing.T, dir, group, sinkDir string, reqs []scheduler.Request
 		}
 		drives = append(drives, scheduler.Drive{Name: fmt.Sprintf("drive%d", i), Drive: d, Element: lib.DriveAddress(i)})
 	}
+	// Archives go at once and in pieces, so that kills land between
+	// archive batches as well as within them.
+	pol := scheduler.PolicyBest()
+	pol.ArchiveMinFiles = 1
+	pol.ArchiveMaxBatchBytes = 6 << 20
 	s, err := scheduler.New(scheduler.Config{Catalog: cat, Queue: cat, Changer: lib.Changer(), Drives: drives,
 		Sink: sink, Source: dirSource(filepath.Join(dir, "src")), Clock: lib.Clock(), Host: "h",
-		Policy: scheduler.PolicyBest()})
+		Policy: pol})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,8 +307,25 @@ func TestCrashRecallsAndArchives(t *testing.T) {
 			}
 		}
 	}
-	for range 6 {
+	progress := func() string {
+		cat, err := sqlite.Open(context.Background(), filepath.Join(dir, "catalog.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cat.Close()
+		es, err := cat.GroupEntries(context.Background(), "crash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, e := range es {
+			n[e.State]++
+		}
+		return fmt.Sprint(n)
+	}
+	for round := range 10 {
 		child(true)
+		t.Logf("after kill %d: %s", round, progress())
 	}
 	child(false)
 
