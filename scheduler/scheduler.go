@@ -723,6 +723,12 @@ func (s *Scheduler) releaseDriveLocked(d *driveState, reason string) {
 func (s *Scheduler) recover(ctx context.Context) error {
 	n, err := s.q.RecoverHost(ctx, s.host, "requeued after a restart")
 	if err != nil {
+		if ctx.Err() != nil {
+			// database/sql rolls back a transaction whose context ends and
+			// reports that instead of the cancellation: Run's caller must
+			// see context.Canceled, as from any other stop.
+			return fmt.Errorf("scheduler: recover: %w", context.Cause(ctx))
+		}
 		return fmt.Errorf("scheduler: recover: %w", err)
 	}
 	if n > 0 {
