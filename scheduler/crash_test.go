@@ -293,7 +293,7 @@ func TestCrashRecallsAndArchives(t *testing.T) {
 		}
 		if !kill {
 			if err := cmd.Wait(); err != nil {
-				t.Fatalf("final run: %v\n%s", err, out.Bytes())
+				t.Fatalf("final run: %v\n%s\nqueue: %s", err, out.Bytes(), pendingDump(t, dir))
 			}
 			return
 		}
@@ -424,4 +424,22 @@ func TestCrashRecallsAndArchives(t *testing.T) {
 			t.Errorf("archived %s reads back as %d bytes (%v), want %d identical", p, len(got), err, len(want))
 		}
 	}
+}
+
+// pendingDump lists the requests not ended, for a failure message.
+func pendingDump(t *testing.T, dir string) string {
+	cat, err := sqlite.Open(context.Background(), filepath.Join(dir, "catalog.db"), nil)
+	if err != nil {
+		return err.Error()
+	}
+	defer cat.Close()
+	es, err := cat.PendingEntries(context.Background(), 0, 0)
+	if err != nil {
+		return err.Error()
+	}
+	var b bytes.Buffer
+	for _, e := range es {
+		fmt.Fprintf(&b, "%d %s file %d %s host %q volume %s attempts %d: %s\n", e.ID, e.Kind, e.FileID, e.State, e.Host, e.Volume, e.Attempts, e.Reason)
+	}
+	return b.String()
 }
