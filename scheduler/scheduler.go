@@ -28,6 +28,18 @@ var (
 	// ErrNoDrive: Run stopped because every drive is down (or there is
 	// none).
 	ErrNoDrive = errors.New("scheduler: no drive left")
+
+	// ErrTooLarge: the file is larger than the sink's capacity; it can
+	// never be reserved.
+	ErrTooLarge = errors.New("scheduler: file larger than the sink")
+	// ErrNotReserved: Create for a request without a reservation.
+	ErrNotReserved = errors.New("scheduler: no reservation for the request")
+	// ErrBadPath: a request's path cannot name a file under a DirSink
+	// (empty, or it leaves the directory).
+	ErrBadPath = errors.New("scheduler: path not usable in the sink")
+	// ErrFileEnded: Write, Commit or Abort after Commit or Abort.
+	ErrFileEnded = errors.New("scheduler: sink file already committed or aborted")
+
 	// errDriveDown is what next returns to the worker of a drive that
 	// went down: the worker stops.
 	errDriveDown = errors.New("scheduler: drive is down")
