@@ -390,3 +390,67 @@ func TestEndToEndSinkBackPressure(t *testing.T) {
 		}
 	}
 }
+
+// An archive of a file that already has the copy is done without a
+// second commit: twice in one batch (the first copy is committed, the
+// other request ends with it), and again later, as after a crash between
+// the commit and the end of the request (nothing is written at all).
+// Before, the commit of the whole batch failed on the duplicate and the
+// requests never ended.
+func TestEndToEndArchiveTwice(t *testing.T) {
+	r := newRig(t, 1, 0, 0, 0, 1)
+	ctx := context.Background()
+	src := memSource{}
+	var files []catalog.File
+	for i := range 4 {
+		data := bytes.Repeat([]byte{byte(i + 1)}, 200<<10+i*1000)
+		p := fmt.Sprintf("/new/f%d", i)
+		src[p] = data
+		files = append(files, catalog.File{Path: p, Size: int64(len(data)), StorageClass: "arch",
+			Checksums: map[string]string{"adler32": adler(data)}})
+	}
+	files, err := r.cat.CreateFiles(ctx, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := func(times int) {
+		t.Helper()
+		ended, _ := r.run(scheduler.Config{Source: src, Policy: scheduler.PolicyBest()}, times*len(files), func(ctx context.Context, s *scheduler.Scheduler) {
+			var reqs []scheduler.Request
+			for range times {
+				for _, f := range files {
+					reqs = append(reqs, scheduler.Request{Kind: scheduler.Archive, FileID: f.ID, Path: f.Path, Size: f.Size, StorageClass: "arch"})
+				}
+			}
+			if _, err := s.Submit(ctx, reqs...); err != nil {
+				t.Error(err)
+			}
+		})
+		if len(ended) != times*len(files) {
+			t.Fatalf("%d requests ended, want %d", len(ended), times*len(files))
+		}
+		for _, q := range ended {
+			if q.State != scheduler.Done {
+				t.Errorf("archive of file %d: %v (%s)", q.FileID, q.State, q.Reason)
+			}
+		}
+		for _, f := range files {
+			if cs, err := r.cat.Copies(ctx, f.ID); err != nil || len(cs) != 1 {
+				t.Errorf("file %d: copies %v, %v; want one", f.ID, cs, err)
+			}
+		}
+	}
+	archive(2)
+	v, err := r.cat.Volume(ctx, "T00000L9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive(1)
+	v2, err := r.cat.Volume(ctx, "T00000L9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v2.LastFileSeq != v.LastFileSeq {
+		t.Errorf("the second archive of the same files wrote to tape: last file %d, then %d", v.LastFileSeq, v2.LastFileSeq)
+	}
+}

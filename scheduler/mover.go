@@ -343,7 +343,7 @@ func (m *mover) failMount(ctx context.Context, es []*entry, volume string, err e
 		m.driveFailed(ctx)
 	}
 	for _, e := range es {
-		m.s.done(m.d, e, result{err: me.err, kind: me.kind, volume: volume})
+		m.s.done(m.d, e, result{err: me.err, kind: me.kind, volume: volume, noRetry: true})
 	}
 }
 
@@ -739,7 +739,7 @@ func (m *mover) archive(ctx context.Context, b *batch) {
 			m.driveFailed(ctx)
 		}
 		for _, e := range es {
-			s.done(m.d, e, result{err: err, kind: classify(err, nil), volume: vol})
+			s.done(m.d, e, result{err: err, kind: classify(err, nil), volume: vol, noRetry: true})
 		}
 		return
 	}
@@ -788,9 +788,19 @@ func (a *archiver) write(ctx context.Context, e *entry, rest []*entry) (stop boo
 				return false
 			}
 		}
+		// A copy committed by an earlier run that ended (a crash) before
+		// it could finish the request is already safe: writing it again
+		// would only fail at the commit.
+		if c, ok, err := committedCopy(ioctx, s.cat, e); err != nil {
+			s.done(m.d, e, result{err: err, kind: failOther, volume: a.vol, noRetry: true})
+			return false
+		} else if ok {
+			s.done(m.d, e, result{volume: c.Volume, copies: []catalog.Copy{c}})
+			return false
+		}
 		sums, err := ExpectedChecksums(f)
 		if err != nil {
-			s.done(m.d, e, result{err: err, kind: failOther, volume: a.vol})
+			s.done(m.d, e, result{err: err, kind: failOther, volume: a.vol, noRetry: true})
 			return false
 		}
 		meta := format.Meta{FileID: strconv.FormatInt(f.ID, 10), Path: f.Path, Size: f.Size, ModTime: f.Modified,
@@ -898,10 +908,54 @@ func (a *archiver) commit(ctx context.Context, recs []format.Record) {
 	if st, err := m.d.Drive.Drive.Status(ctx); err == nil && st.Capacity > 0 {
 		used = max(a.used, st.Capacity-st.Remaining)
 	}
-	if err := s.cat.CommitCopies(ctx, a.vol, copies, used, last); err != nil {
+	type dup struct {
+		e  *entry
+		of int
+	}
+	var dups []dup
+	err := s.cat.CommitCopies(ctx, a.vol, copies, used, last)
+	if errors.Is(err, catalog.ErrExists) {
+		// Some of these files already have this copy (the same archive
+		// submitted twice, or committed by a run that crashed before it
+		// finished the request): those are safe as they are, and what was
+		// just written for them stays on tape unreferenced. The others
+		// are committed without them.
+		var keep []catalog.Copy
+		var keepFiles []*entry
+		var lookupErr error
+		first := map[[2]int64]int{} // (file, copy) -> its index in keep
+		for i, c := range copies {
+			if j, ok := first[[2]int64{c.FileID, c.CopyNo}]; ok {
+				// Twice in this batch: the first is committed, this
+				// one ends with it.
+				dups = append(dups, dup{files[i], j})
+				continue
+			}
+			old, ok, cerr := committedCopy(ctx, s.cat, files[i])
+			switch {
+			case cerr != nil:
+				lookupErr = cerr
+			case ok:
+				m.log.Warn("scheduler: the file already has this copy; the one written stays unreferenced",
+					"volume", a.vol, "fseq", c.FileSeq, "file", c.FileID, "copy", c.CopyNo, "committed", old.Volume)
+				s.done(m.d, files[i], result{volume: old.Volume, copies: []catalog.Copy{old}})
+				continue
+			}
+			first[[2]int64{c.FileID, c.CopyNo}] = len(keep)
+			keep, keepFiles = append(keep, c), append(keepFiles, files[i])
+		}
+		copies, files, err = keep, keepFiles, lookupErr
+		if err == nil {
+			err = s.cat.CommitCopies(ctx, a.vol, copies, used, last)
+		}
+	}
+	if err != nil {
 		m.log.Error("scheduler: commit copies", "volume", a.vol, "files", len(copies), "err", err)
 		for _, e := range files {
-			s.done(m.d, e, result{err: err, kind: failOther, volume: a.vol})
+			s.done(m.d, e, result{err: err, kind: failOther, volume: a.vol, noRetry: true})
+		}
+		for _, d := range dups {
+			s.done(m.d, d.e, result{err: err, kind: failOther, volume: a.vol, noRetry: true})
 		}
 		return
 	}
@@ -909,6 +963,24 @@ func (a *archiver) commit(ctx context.Context, recs []format.Record) {
 	for i, e := range files {
 		s.done(m.d, e, result{volume: a.vol, copies: []catalog.Copy{copies[i]}})
 	}
+	for _, d := range dups {
+		s.done(m.d, d.e, result{volume: a.vol, copies: []catalog.Copy{copies[d.of]}})
+	}
+}
+
+// committedCopy returns the copy the catalog holds of e's file with e's
+// copy number, if any.
+func committedCopy(ctx context.Context, cat catalog.Catalog, e *entry) (catalog.Copy, bool, error) {
+	cs, err := cat.Copies(ctx, e.FileID)
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return catalog.Copy{}, false, err
+	}
+	for _, c := range cs {
+		if c.CopyNo == max(e.CopyNo, 1) {
+			return c, true, nil
+		}
+	}
+	return catalog.Copy{}, false, nil
 }
 
 // failed reports a failed writer: what it had not synchronised is lost,
@@ -930,7 +1002,7 @@ func (a *archiver) failed(ctx context.Context, err error, rest []*entry) {
 		}
 	})
 	for _, k := range lost {
-		m.s.done(m.d, a.pending[k].e, result{err: err, kind: kind, volume: a.vol})
+		m.s.done(m.d, a.pending[k].e, result{err: err, kind: kind, volume: a.vol, noRetry: true})
 	}
 	a.pending = map[int64]pendingFile{}
 	if len(rest) > 0 {

@@ -41,7 +41,7 @@ package scheduler
 //	    reservation while it writes, and may ReleaseVolume(volume,
 //	    writer(d)) after marking a volume full.
 //
-//	type result struct { err error; kind failKind; volume string; copies []catalog.Copy }
+//	type result struct { err error; kind failKind; volume string; copies []catalog.Copy; noRetry bool }
 //	failKind: failNone (err nil: Done), failMedia (the tape, or the drive
 //	with it: counts towards suspects), failDrive (the drive: down at once,
 //	entry requeued uncounted), failSink (the sink refused the file),
@@ -100,6 +100,10 @@ type result struct {
 	kind   failKind
 	volume string         // the volume it was read from or written to
 	copies []catalog.Copy // archive: the copy committed
+	// noRetry: the mover cannot try the entry again on this mount (its
+	// writer failed, the mount failed, the commit failed), so done must
+	// not ask it to; the entry is requeued or ended.
+	noRetry bool
 }
 
 // entry is a request the scheduler holds, with what the planner knows.
@@ -633,7 +637,7 @@ func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool) {
 	case failMedia:
 		s.mediaFailLocked(d, vol, reason)
 	}
-	if res.kind != failSink && e.mountTries < s.pol.RetriesPerMount && !d.down && s.suspect[vol] == "" {
+	if !res.noRetry && res.kind != failSink && e.mountTries < s.pol.RetriesPerMount && !d.down && s.suspect[vol] == "" {
 		e.mountTries++
 		return true
 	}
