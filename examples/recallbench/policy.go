@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"time"
 
 	"github.com/tapekit/tapekit/scheduler"
 )
@@ -45,7 +47,11 @@ var (
 // bestPreset is the benchmark's copy of scheduler.PolicyBest, with the
 // changes documented in doc.go ("Policies").
 func bestPreset() *scheduler.Policy {
-	return scheduler.PolicyBest()
+	p := scheduler.PolicyBest()
+	if d, err := time.ParseDuration(os.Getenv("RB_DISMOUNT")); err == nil {
+		p.DismountDelay = d
+	}
+	return p
 }
 
 func lookupPolicy(name string) (policyDef, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -52,6 +53,7 @@ func runScheduler(ctx context.Context, st *setup, p policyDef) (runStats, error)
 			tenant  = map[int64]string{}
 		)
 		done := vclock.NewCond(vc)
+		t0 := vc.Now()
 		s, err := scheduler.New(scheduler.Config{
 			Catalog: st.cat, Changer: st.lib.Changer(), Drives: drives,
 			Sink: sink, Source: zeroSource{},
@@ -62,6 +64,9 @@ func runScheduler(ctx context.Context, st *setup, p policyDef) (runStats, error)
 			Events: &scheduler.Events{Batch: func(b scheduler.BatchInfo) {
 				mu.Lock()
 				defer mu.Unlock()
+				if os.Getenv("RB_TRACE") != "" {
+					fmt.Fprintf(os.Stderr, "%8.0f %s %s %-8s %s n=%d more=%v pend=%v\n", b.Time.Sub(t0).Seconds(), b.Drive, b.Kind, b.Activity, b.Volume, len(b.Requests), b.More, pending)
+				}
 				for _, id := range b.Requests {
 					if t, ok := tenant[id]; ok {
 						pending[t]--
@@ -95,7 +100,6 @@ func runScheduler(ctx context.Context, st *setup, p policyDef) (runStats, error)
 		runCtx, stop := context.WithCancel(ctx)
 		defer stop()
 		pctx, leave := vc.Join(runCtx, "main")
-		t0 := vc.Now()
 		var runErr, subErr error
 		busy := map[string]float64{} // drive-samples per tenant while both wait
 		vc.Go(pctx, "scheduler", func(ctx context.Context) {
@@ -158,6 +162,9 @@ func runScheduler(ctx context.Context, st *setup, p policyDef) (runStats, error)
 					}
 					for a, n := range s.DriveShares() {
 						busy[a] += float64(n)
+					}
+					if os.Getenv("RB_TRACE") != "" && int(vc.Now().Sub(t0).Seconds())%500 < 10 {
+						fmt.Fprintf(os.Stderr, "%8.0f shares now %v cumulative %v\n", vc.Now().Sub(t0).Seconds(), s.DriveShares(), busy)
 					}
 				}
 			})

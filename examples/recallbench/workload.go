@@ -250,16 +250,17 @@ func specW4(small bool, load float64) *spec {
 	return s
 }
 
-// specW5 is W5, streaming: every file of 100 full LTO-9 tapes (files of
-// 20 GB, 899 per tape), 10 drives, requested at once in tape order.
+// specW5 is W5, streaming: every file of 100 full LTO-9 tapes (100 files
+// of 179.8 GB on each: the issue gives no file count, and 10,000 requests
+// are W1's), 10 drives, requested at once in tape order.
 func specW5(small bool) *spec {
-	tapes, size := 100, 20*gb
+	tapes, per := 100, 100
 	if small {
-		tapes, size = 12, 1000*gb
+		tapes, per = 12, 17
 	}
-	per := int(tapeRoom / size)
+	size := tapeRoom / int64(per) / gb * gb
 	rng := rand.New(rand.NewPCG(5, 5))
-	s := &spec{name: "W5", desc: fmt.Sprintf("streaming: %d full tapes (%d × %d GB each), 10 drives", tapes, per, size/gb), drives: 10, robots: 3}
+	s := &spec{name: "W5", desc: fmt.Sprintf("streaming: %d full tapes (%d × %.1f GB each), 10 drives", tapes, per, float64(size)/1e9), drives: 10, robots: 3}
 	for i := range tapes {
 		prefix := fmt.Sprintf("/w5/t%04d", i)
 		v := workload.Volume{Barcode: fmt.Sprintf("SE%04dL9", i)}
@@ -280,14 +281,16 @@ const (
 )
 
 // specW6 is W6, mixed: W1-style recalls for two tenants with weights 3:1
-// (1,200 files of 1 GB, 20 on each of 60 tapes, the tapes alternating
-// between the tenants, all requested at once), while archives of small (1 MiB) and large (32 MiB) files of both
-// tenants arrive over the first hours, 4 drives, 4 blank tapes for the
-// archive pool. The archive files are small in bytes because the
-// simulator keeps written data in memory; the recalls keep every drive
-// busy, which is what the shares measure.
+// (4,000 files of 1 GB, 20 on each of 200 tapes, the tapes alternating
+// between the tenants, all requested at once), while archives of 2,000
+// small (1 MiB) and 100 large (32 MiB) files of both tenants (three in
+// four for the first) arrive over the first three hours, 4 drives, 4
+// blank tapes for the archive pool. The archives are small in bytes
+// because the simulator keeps written data in memory and they go through
+// the byte path; the recalls keep every drive busy, which is what the
+// shares measure.
 func specW6(small bool) *spec {
-	tapes, per, small1, large := 60, 20, 2000, 100
+	tapes, per, small1, large := 200, 20, 2000, 100
 	if small {
 		tapes, per, small1, large = 4, 5, 40, 4
 	}
