@@ -217,7 +217,7 @@ func (s *Scheduler) next(ctx context.Context, d *driveState) (*batch, bool, erro
 // pollLocked is next without waiting: a batch, a dismount, or the time at
 // which to look again (zero: when something changes).
 func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool, time.Time, error) {
-	s.releaseDriveLocked(d, "batch ended without a result")
+	s.releaseDriveLocked(d, reasonNoResult)
 	if d.down {
 		return nil, false, time.Time{}, errDriveDown
 	}

@@ -28,6 +28,18 @@ var (
 	// ErrNoDrive: Run stopped because every drive is down (or there is
 	// none).
 	ErrNoDrive = errors.New("scheduler: no drive left")
+
+	// ErrTooLarge: the file is larger than the sink's capacity; it can
+	// never be reserved.
+	ErrTooLarge = errors.New("scheduler: file larger than the sink")
+	// ErrNotReserved: Create for a request without a reservation.
+	ErrNotReserved = errors.New("scheduler: no reservation for the request")
+	// ErrBadPath: a request's path cannot name a file under a DirSink
+	// (empty, or it leaves the directory).
+	ErrBadPath = errors.New("scheduler: path not usable in the sink")
+	// ErrFileEnded: Write, Commit or Abort after Commit or Abort.
+	ErrFileEnded = errors.New("scheduler: sink file already committed or aborted")
+
 	// errDriveDown is what next returns to the worker of a drive that
 	// went down: the worker stops.
 	errDriveDown = errors.New("scheduler: drive is down")
@@ -716,14 +728,41 @@ func (s *Scheduler) releaseDriveLocked(d *driveState, reason string) {
 			left = append(left, e)
 		}
 	}
+	if reason == reasonNoResult {
+		// A mover that gives no outcome for a request is a bug or a state
+		// it cannot handle (a tape it cannot resume): count it as a failed
+		// attempt, so the request ends, with a reason, after MaxAttempts
+		// instead of being claimed again for ever.
+		var back []*entry
+		for _, e := range left {
+			e.fails++
+			if e.fails >= s.pol.MaxAttempts {
+				s.endLocked(e, Failed, fmt.Sprintf("%s (attempt %d of %d)", reason, e.fails, s.pol.MaxAttempts))
+				continue
+			}
+			e.notBefore = s.now().Add(s.pol.RetryDelay)
+			back = append(back, e)
+		}
+		left = back
+	}
 	s.requeueLocked(left, reason)
 }
+
+// reasonNoResult: the mover asked for new work while requests of its
+// last batch were still claimed, without an outcome.
+const reasonNoResult = "batch ended without a result"
 
 // recover requeues what Host had running and loads the pending requests
 // not yet known.
 func (s *Scheduler) recover(ctx context.Context) error {
 	n, err := s.q.RecoverHost(ctx, s.host, "requeued after a restart")
 	if err != nil {
+		if ctx.Err() != nil {
+			// database/sql rolls back a transaction whose context ends and
+			// reports that instead of the cancellation: Run's caller must
+			// see context.Canceled, as from any other stop.
+			return fmt.Errorf("scheduler: recover: %w", context.Cause(ctx))
+		}
 		return fmt.Errorf("scheduler: recover: %w", err)
 	}
 	if n > 0 {

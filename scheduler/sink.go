@@ -17,20 +17,6 @@ import (
 	"github.com/tapekit/tapekit/simulator/vclock"
 )
 
-// Errors of the sinks.
-var (
-	// ErrTooLarge: the file is larger than the sink's capacity; it can
-	// never be reserved.
-	ErrTooLarge = errors.New("scheduler: file larger than the sink")
-	// ErrNotReserved: Create for a request without a reservation.
-	ErrNotReserved = errors.New("scheduler: no reservation for the request")
-	// ErrBadPath: a request's path cannot name a file under a DirSink
-	// (empty, or it leaves the directory).
-	ErrBadPath = errors.New("scheduler: path not usable in the sink")
-	// ErrFileEnded: Write, Commit or Abort after Commit or Abort.
-	ErrFileEnded = errors.New("scheduler: sink file already committed or aborted")
-)
-
 // TryReserver is implemented by sinks that tell at once whether a
 // reservation fits. The mover reserves the first file of a batch with
 // Sink.Reserve (waiting: a full sink delays the mount) and the others
