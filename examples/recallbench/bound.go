@@ -248,7 +248,7 @@ func botEnds(g *simulator.CostModel) []int64 {
 	if e, ok := botEndsCache[g]; ok {
 		return e
 	}
-	m := simulator.LTO9
+	m := g.Media()
 	per := m.Capacity / int64(m.Wraps)
 	var e []int64
 	for w := range int64(m.Wraps) {

@@ -49,7 +49,7 @@ func runScheduler(ctx context.Context, st *setup, p policyDef) (runStats, error)
 			reason  string
 			last    time.Time
 			ttfb    []time.Duration
-			pending = map[string]int{} // per tenant: submitted, not yet handed to a drive
+			pending = map[string]int{} // per tenant: recalls submitted, not yet handed to a drive
 			tenant  = map[int64]string{}
 		)
 		done := vclock.NewCond(vc)
@@ -129,7 +129,10 @@ func runScheduler(ctx context.Context, st *setup, p policyDef) (runStats, error)
 				}
 				mu.Lock()
 				for _, q := range got {
-					if q.Activity != "" && !q.State.Ended() {
+					// Recalls only: archives wait for their batch by
+					// design, so queued archives are not a claim on a
+					// drive now.
+					if q.Activity != "" && q.Kind == scheduler.Recall && !q.State.Ended() {
 						tenant[q.ID] = q.Activity
 						pending[q.Activity]++
 					}

@@ -50,6 +50,11 @@ type spec struct {
 	rebuild bool
 }
 
+// archives reports whether the workload writes.
+func (s *spec) archives() bool {
+	return slices.ContainsFunc(s.reqs, func(r reqSpec) bool { return r.archive })
+}
+
 // reqSpec is one request of a workload.
 type reqSpec struct {
 	path     string
