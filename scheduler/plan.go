@@ -242,7 +242,7 @@ func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool
 			d.idleSince = now
 		}
 		at := d.idleSince.Add(s.pol.DismountDelay)
-		if !now.Before(at) || !s.volumeUsableLocked(d.mounted) {
+		if !now.Before(at) || !s.volumeUsableLocked(d.mounted) || (s.pol.ReadyDrive && s.noReadyDriveLocked(d)) {
 			return nil, true, time.Time{}, nil
 		}
 		wake = earliest(wake, at)
@@ -305,6 +305,18 @@ func (s *Scheduler) emptyDriveWaitsLocked(d *driveState) bool {
 		}
 	}
 	return false
+}
+
+// noReadyDriveLocked: with more than one working drive, none but d is
+// idle and empty (Policy.ReadyDrive).
+func (s *Scheduler) noReadyDriveLocked(d *driveState) bool {
+	working := 0
+	for _, o := range s.drives {
+		if !o.down {
+			working++
+		}
+	}
+	return working > 1 && !s.emptyDriveWaitsLocked(d)
 }
 
 // volumeUsableLocked: readable, not suspect.
