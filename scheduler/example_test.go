@@ -122,5 +122,5 @@ func Example() {
 	// /run1/file1 done
 	// /run2/file0 done
 	// /run2/file1 done
-	// 6 files, 3 mounts, done after 2m10s of library time
+	// 6 files, 3 mounts, done after 2m30s of library time
 }

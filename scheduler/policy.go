@@ -65,6 +65,12 @@ type Policy struct {
 	// DismountDelay keeps an idle tape mounted this long in case work for
 	// it arrives (zero: dismount at once when nothing is left for it).
 	DismountDelay time.Duration
+	// ReadyDrive shortens DismountDelay for the library's sake: with more
+	// than one working drive, an idle tape is dismounted at once when no
+	// other drive is idle and empty, so that a request for another tape
+	// finds a drive ready to mount instead of waiting for a rewind and an
+	// unload first. One drive at a time keeps its tape for the delay.
+	ReadyDrive bool
 
 	// RetriesPerMount is how many times a failed read or write is retried
 	// at once on the same mounted tape before the request goes back to
@@ -118,7 +124,8 @@ func PolicyByVolume() *Policy {
 
 // PolicyBest turns everything on: batching per volume, mounted tapes
 // first, most queued work next, fair share, a dismount delay that keeps a
-// tape mounted while work for it may come, and retries; no minimum age, so
+// tape mounted while work for it may come (but keeps a drive ready for
+// other tapes: ReadyDrive), and retries; no minimum age, so
 // that a lone request on an idle library starts at once.
 func PolicyBest() *Policy {
 	return &Policy{
@@ -126,6 +133,7 @@ func PolicyBest() *Policy {
 		ArchiveMaxBatchBytes: 100e9,
 		MaxAge:               4 * time.Hour,
 		DismountDelay:        2 * time.Minute,
+		ReadyDrive:           true,
 		RetriesPerMount:      1,
 		MaxAttempts:          3,
 		RetryDelay:           30 * time.Second,

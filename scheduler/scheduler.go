@@ -605,7 +605,7 @@ func (s *Scheduler) sortedLocked() []*entry {
 	if s.dead > 0 {
 		live := s.order[:0]
 		for _, e := range s.order {
-			if s.entries[e.ID] == e {
+			if !e.gone {
 				live = append(live, e)
 			}
 		}
@@ -633,6 +633,7 @@ func (s *Scheduler) addLocked(e *entry) {
 func (s *Scheduler) removeLocked(e *entry) {
 	if s.entries[e.ID] == e {
 		delete(s.entries, e.ID)
+		e.gone = true
 		s.dead++
 	}
 }
