@@ -22,13 +22,20 @@ import (
 	"github.com/tapekit/tapekit/tape/format"
 )
 
+// store is a catalog that also keeps the scheduler's queue, as both
+// databases do.
+type store interface {
+	catalog.Catalog
+	catalog.Queue
+}
+
 // rig is a small simulated library in virtual time with a catalog of
 // files laid out on its tapes.
 type rig struct {
 	t     *testing.T
 	vc    *vclock.Clock
 	lib   *simulator.Library
-	cat   *sqlite.DB
+	cat   store
 	files map[int64]workload.File // by catalog id
 	recs  map[int64]format.Record
 	vols  []string
@@ -38,6 +45,17 @@ type rig struct {
 // with perTape files of size bytes each (sizes vary a little), plus blank
 // cartridges for archives.
 func newRig(t *testing.T, drives, tapes, perTape int, size int64, blank int) *rig {
+	t.Helper()
+	cat, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "catalog.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close() })
+	return newRigOn(t, cat, drives, tapes, perTape, size, blank)
+}
+
+// newRigOn is newRig on the catalog cat.
+func newRigOn(t *testing.T, cat store, drives, tapes, perTape int, size int64, blank int) *rig {
 	t.Helper()
 	ctx := context.Background()
 	vc := vclock.New(simulator.Epoch, nil)
@@ -70,11 +88,6 @@ func newRig(t *testing.T, drives, tapes, perTape int, size int64, blank int) *ri
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lib.Close() })
-	cat, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "catalog.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cat.Close() })
 	for _, p := range []string{"p", "out"} {
 		if err := cat.PutPool(ctx, catalog.Pool{Name: p}); err != nil {
 			t.Fatal(err)

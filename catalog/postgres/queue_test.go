@@ -11,7 +11,7 @@ import (
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
 	"github.com/tapekit/tapekit/catalog/internal/migtest"
-	"github.com/tapekit/tapekit/catalog/internal/pgtest"
+	"github.com/tapekit/tapekit/internal/pgtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
 )
 
