@@ -30,7 +30,7 @@
 //   - W5 streaming: 100 full tapes of 100 files each, 10 drives.
 //   - W6 mixed: W1-style recalls of 4,000 files on 200 tapes for two
 //     tenants ("physics" and "biology", fair-share weights 3:1, the tapes
-//     alternating between them), while 2,100 archives (1 MiB and 32 MiB,
+//     alternating between them), while 2,100 archives (256 KiB and 8 MiB,
 //     three in four for physics) arrive over three hours; 4 drives and 4
 //     blank tapes for the archives.
 //

@@ -288,7 +288,7 @@ const (
 // specW6 is W6, mixed: W1-style recalls for two tenants with weights 3:1
 // (4,000 files of 1 GB, 20 on each of 200 tapes, the tapes alternating
 // between the tenants, all requested at once), while archives of 2,000
-// small (1 MiB) and 100 large (32 MiB) files of both tenants (three in
+// small (256 KiB) and 100 large (8 MiB) files of both tenants (three in
 // four for the first) arrive over the first three hours, 4 drives, 4
 // blank tapes for the archive pool. The archives are small in bytes
 // because the simulator keeps written data in memory and they go through
@@ -307,9 +307,9 @@ func specW6(small bool) *spec {
 	var at float64
 	for i := range small1 + large {
 		at += rng.ExpFloat64() * 5
-		size, tenant := int64(1<<20), tenantA
+		size, tenant := int64(256<<10), tenantA
 		if i%((small1+large)/large) == 0 {
-			size = 32 << 20
+			size = 8 << 20
 		}
 		if rng.IntN(4) == 0 {
 			tenant = tenantB
