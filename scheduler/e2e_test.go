@@ -324,25 +324,32 @@ func (m memSource) Open(_ context.Context, q scheduler.Request) (io.ReadCloser, 
 	return io.NopCloser(bytes.NewReader(b)), nil
 }
 
-// Archives are written to a blank volume (labelled on first use), and
-// the catalog has their copies only once each request is done; the copies
-// read back verified.
-func TestEndToEndArchiveThenRecall(t *testing.T) {
-	r := newRig(t, 1, 0, 0, 0, 1)
-	ctx := context.Background()
+// newFiles creates n files of the class "arch" to archive, of about size
+// bytes each, in the catalog, with their data in a memSource.
+func (r *rig) newFiles(n, size int) (memSource, []catalog.File) {
+	r.t.Helper()
 	src := memSource{}
 	var files []catalog.File
-	for i := range 6 {
-		data := bytes.Repeat([]byte{byte(i + 1)}, 300<<10+i*1000)
+	for i := range n {
+		data := bytes.Repeat([]byte{byte(i + 1)}, size+i*1000)
 		p := fmt.Sprintf("/new/f%d", i)
 		src[p] = data
 		files = append(files, catalog.File{Path: p, Size: int64(len(data)), StorageClass: "arch",
 			Checksums: map[string]string{"adler32": adler(data)}})
 	}
-	files, err := r.cat.CreateFiles(ctx, files)
+	files, err := r.cat.CreateFiles(context.Background(), files)
 	if err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
+	return src, files
+}
+
+// Archives are written to a blank volume (labelled on first use), and
+// the catalog has their copies only once each request is done; the copies
+// read back verified.
+func TestEndToEndArchiveThenRecall(t *testing.T) {
+	r := newRig(t, 1, 0, 0, 0, 1)
+	src, files := r.newFiles(6, 300<<10)
 	var copiesSeenAtEnd []int
 	ended, _ := r.run(scheduler.Config{Source: src, Policy: scheduler.PolicyBest(),
 		OnEnd: func(q scheduler.Request) {
@@ -413,19 +420,7 @@ func TestEndToEndSinkBackPressure(t *testing.T) {
 func TestEndToEndArchiveTwice(t *testing.T) {
 	r := newRig(t, 1, 0, 0, 0, 1)
 	ctx := context.Background()
-	src := memSource{}
-	var files []catalog.File
-	for i := range 4 {
-		data := bytes.Repeat([]byte{byte(i + 1)}, 200<<10+i*1000)
-		p := fmt.Sprintf("/new/f%d", i)
-		src[p] = data
-		files = append(files, catalog.File{Path: p, Size: int64(len(data)), StorageClass: "arch",
-			Checksums: map[string]string{"adler32": adler(data)}})
-	}
-	files, err := r.cat.CreateFiles(ctx, files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, files := r.newFiles(4, 200<<10)
 	archive := func(times int) {
 		t.Helper()
 		ended, _ := r.run(scheduler.Config{Source: src, Policy: scheduler.PolicyBest()}, times*len(files), func(ctx context.Context, s *scheduler.Scheduler) {

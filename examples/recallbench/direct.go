@@ -74,6 +74,15 @@ func runDirect(ctx context.Context, st *setup, p planner) (runStats, error) {
 				}
 				addr := st.lib.DriveAddress(d)
 				mounted := ""
+				// giveBack dismounts the mounted tape and lets other
+				// drives have it.
+				giveBack := func() error {
+					err := dismount(ctx, st, drv, addr, mounted)
+					mu.Lock()
+					delete(holder, mounted)
+					mu.Unlock()
+					return err
+				}
 				for {
 					mu.Lock()
 					m, wait, done := p.next(d, since(), mounted, func(vol string) bool {
@@ -89,12 +98,9 @@ func runDirect(ctx context.Context, st *setup, p planner) (runStats, error) {
 						// Give the tape back: a fixed plan may want it on
 						// another drive.
 						if mounted != "" && !stop {
-							if err := dismount(ctx, st, drv, addr, mounted); err != nil {
+							if err := giveBack(); err != nil {
 								fail(err)
 							}
-							mu.Lock()
-							delete(holder, mounted)
-							mu.Unlock()
 						}
 						return
 					}
@@ -102,13 +108,10 @@ func runDirect(ctx context.Context, st *setup, p planner) (runStats, error) {
 						// Nothing to do: dismount at once (no dismount
 						// delay), then wait.
 						if mounted != "" {
-							if err := dismount(ctx, st, drv, addr, mounted); err != nil {
+							if err := giveBack(); err != nil {
 								fail(err)
 								return
 							}
-							mu.Lock()
-							delete(holder, mounted)
-							mu.Unlock()
 							mounted = ""
 							continue
 						}
@@ -121,13 +124,10 @@ func runDirect(ctx context.Context, st *setup, p planner) (runStats, error) {
 					begin := since()
 					if m.volume != mounted {
 						if mounted != "" {
-							if err := dismount(ctx, st, drv, addr, mounted); err != nil {
+							if err := giveBack(); err != nil {
 								fail(err)
 								return
 							}
-							mu.Lock()
-							delete(holder, mounted)
-							mu.Unlock()
 						}
 						mounted = ""
 						if err := st.lib.Changer().Move(ctx, st.home[m.volume], addr); err != nil {
