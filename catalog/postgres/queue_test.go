@@ -11,8 +11,8 @@ import (
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
 	"github.com/tapekit/tapekit/catalog/internal/migtest"
-	"github.com/tapekit/tapekit/internal/pgtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
+	"github.com/tapekit/tapekit/internal/pgtest"
 )
 
 // openQueue opens a catalog on the database dsn and returns it as the
