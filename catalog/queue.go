@@ -55,6 +55,10 @@ type QueueEntry struct {
 	Attempts     int       // claims so far
 	Volume       string    // the volume of the latest claim
 	Host         string    // the host running it; "" when not running
+	// Relocate, for an archive, names the volume the copy CopyNo of the
+	// file leaves: the archive moves an existing copy (a repack) instead
+	// of adding one. "" for every other entry.
+	Relocate string
 }
 
 // Queue keeps a scheduler's requests in the catalog's database, so that
@@ -132,10 +136,13 @@ func ValidateQueueEntry(e QueueEntry) error {
 		return invalid("ended", e.Ended.UTC().Format(time.RFC3339Nano), ErrInvalid)
 	case e.Host != "":
 		return invalid("host", e.Host, ErrInvalid)
+	case e.Relocate != "" && (e.Kind != QueueArchive || e.CopyNo < 1):
+		return invalid("relocate", e.Relocate, ErrInvalid)
 	}
 	for _, t := range []struct{ f, s string }{
 		{"group", e.Group}, {"path", e.Path}, {"storage_class", e.StorageClass}, {"pool", e.Pool},
 		{"requester", e.Requester}, {"activity", e.Activity}, {"reason", e.Reason}, {"volume", e.Volume},
+		{"relocate", e.Relocate},
 	} {
 		if err := validText(t.f, t.s); err != nil {
 			return err

@@ -85,7 +85,12 @@
 // commits each to the Sink, or aborts it. An archive batch writes to the
 // volume reserved for the drive (labelled on first use) and commits each
 // copy to the catalog only after a synchronising filemark covers it; only
-// then is the request Done. FormatIO is the default TapeIO; a benchmark
+// then is the request Done. An archive with Request.Relocate set moves an
+// existing copy instead (a repack): the new copy replaces the old one
+// through catalog.RelocateCopies, under the same rule; one whose copy has
+// already moved ends Done without writing, and one whose file was deleted
+// fails at once. An archive whose copy a crashed run already committed
+// also ends Done without writing. FormatIO is the default TapeIO; a benchmark
 // plugs in one that moves no bytes (the simulator's fast path) and keeps
 // everything else.
 //

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -460,5 +462,98 @@ func TestEndToEndArchiveTwice(t *testing.T) {
 	}
 	if v2.LastFileSeq != v.LastFileSeq {
 		t.Errorf("the second archive of the same files wrote to tape: last file %d, then %d", v.LastFileSeq, v2.LastFileSeq)
+	}
+}
+
+// Archives that relocate copies (a repack) move every live copy of a full
+// volume to a volume of another pool: the catalog's copies then point at
+// the new volume and read back whole; a deleted file's relocation fails
+// as gone; a relocation named twice ends once written; relocating again
+// what has moved ends done at once, writing nothing.
+func TestEndToEndRelocate(t *testing.T) {
+	r := newRig(t, 1, 1, 4, 300<<10, 1)
+	ctx := context.Background()
+	const from, to = "T00000L9", "T00001L9"
+	if err := r.cat.SetVolumeState(ctx, from, catalog.StateFull, "repack"); err != nil {
+		t.Fatal(err)
+	}
+	src := memSource{}
+	var reqs []scheduler.Request
+	ids := slices.Sorted(maps.Keys(r.files))
+	for _, id := range ids {
+		f := r.files[id]
+		data := make([]byte, f.Size)
+		f.Data().ReadAt(data, 0)
+		src[f.Path] = data
+		reqs = append(reqs, scheduler.Request{Kind: scheduler.Archive, FileID: id, Path: f.Path, Size: f.Size,
+			StorageClass: "c", CopyNo: 1, Pool: "out", Relocate: from, Activity: "repack"})
+	}
+	reqs = append(reqs, reqs[1]) // twice
+	gone := ids[2]
+	if err := r.cat.Delete(ctx, gone, "user"); err != nil {
+		t.Fatal(err)
+	}
+	relocate := func(reqs []scheduler.Request) map[int64]scheduler.Request {
+		t.Helper()
+		ended, _ := r.run(scheduler.Config{Source: src, Policy: scheduler.PolicyBest()}, len(reqs), func(ctx context.Context, s *scheduler.Scheduler) {
+			if _, err := s.Submit(ctx, reqs...); err != nil {
+				t.Error(err)
+			}
+		})
+		return ended
+	}
+	for _, q := range relocate(reqs) {
+		want := scheduler.Done
+		if q.FileID == gone {
+			want = scheduler.Failed
+		}
+		if q.State != want {
+			t.Errorf("relocation of file %d: %v (%s), want %v", q.FileID, q.State, q.Reason, want)
+		}
+	}
+	for c, err := range r.cat.VolumeCopies(ctx, from) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("copy of file %d still on %s", c.FileID, from)
+	}
+	v, err := r.cat.Volume(ctx, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live []int64
+	for _, id := range ids {
+		if id == gone {
+			continue
+		}
+		live = append(live, id)
+		cs, err := r.cat.Copies(ctx, id)
+		if err != nil || len(cs) != 1 || cs[0].Volume != to || cs[0].CopyNo != 1 {
+			t.Errorf("file %d: copies %+v, %v; want copy 1 on %s", id, cs, err, to)
+		}
+	}
+	// Read back from the new volume.
+	sink := scheduler.NewMemorySink(0, &scheduler.MemorySinkOptions{Clock: r.vc, Keep: true})
+	ended, _ := r.run(scheduler.Config{Sink: sink, Policy: scheduler.PolicyBest()}, len(live), func(ctx context.Context, s *scheduler.Scheduler) {
+		for _, id := range live {
+			if _, err := s.Submit(ctx, scheduler.Request{Kind: scheduler.Recall, FileID: id}); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	for _, q := range ended {
+		got, _, _ := sink.Data(q.Path)
+		if q.State != scheduler.Done || q.Volume != to || !bytes.Equal(got, src[q.Path]) {
+			t.Errorf("recall of %s: %v (%s) from %s, %d bytes", q.Path, q.State, q.Reason, q.Volume, len(got))
+		}
+	}
+	// Again: everything has moved, nothing is written.
+	for _, q := range relocate(reqs[:len(reqs)-1]) {
+		if q.FileID != gone && q.State != scheduler.Done {
+			t.Errorf("second relocation of file %d: %v (%s)", q.FileID, q.State, q.Reason)
+		}
+	}
+	if v2, err := r.cat.Volume(ctx, to); err != nil || v2.LastFileSeq != v.LastFileSeq {
+		t.Errorf("the second relocation wrote to tape: last file %d, then %d (%v)", v.LastFileSeq, v2.LastFileSeq, err)
 	}
 }

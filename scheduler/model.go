@@ -82,6 +82,14 @@ type Request struct {
 	StorageClass string
 	CopyNo       int64
 	Pool         string
+	// Relocate makes an archive move copy CopyNo of the file off the
+	// volume named here (a repack) instead of adding a copy: the new copy
+	// replaces the old one in the catalog (catalog.RelocateCopies) once it
+	// is synchronised on tape. CopyNo is required; Pool, when given, is
+	// the destination pool (new media), else the class's pool for that
+	// copy. The request ends Done at once if the copy has already left
+	// the volume, and fails if the file is deleted meanwhile.
+	Relocate string
 
 	Requester string
 	// Activity is the fair-share tenant (an experiment, "repack", ...).

@@ -792,7 +792,11 @@ func (a *archiver) write(ctx context.Context, e *entry, rest []*entry) (stop boo
 		// it could finish the request is already safe: writing it again
 		// would only fail at the commit.
 		if c, ok, err := committedCopy(ioctx, s.cat, e); err != nil {
-			s.done(m.d, e, result{err: err, kind: failOther, volume: a.vol, noRetry: true})
+			kind := failOther
+			if errors.Is(err, errGone) {
+				kind = failGone
+			}
+			s.done(m.d, e, result{err: err, kind: kind, volume: a.vol, noRetry: true})
 			return false
 		} else if ok {
 			s.done(m.d, e, result{volume: c.Volume, copies: []catalog.Copy{c}})
@@ -881,15 +885,18 @@ func fileLeftOff(err error) bool {
 }
 
 // commit records synchronised files in the catalog, then reports them
-// done: never the other way round.
+// done: never the other way round. New copies go in with CommitCopies,
+// relocated ones (Request.Relocate) with RelocateCopies, each run of
+// either kind in tape order, so that every call finds its files after
+// the volume's last one.
 func (a *archiver) commit(ctx context.Context, recs []format.Record) {
 	if len(recs) == 0 {
 		return
 	}
-	m, s := a.m, a.m.s
+	m := a.m
 	var copies []catalog.Copy
 	var files []*entry
-	var last, bytes int64
+	var bytes int64
 	for _, rec := range recs {
 		p, ok := a.pending[rec.FSeq]
 		if !ok {
@@ -901,38 +908,66 @@ func (a *archiver) commit(ctx context.Context, recs []format.Record) {
 		copies = append(copies, catalog.Copy{FileID: p.e.FileID, CopyNo: max(p.e.CopyNo, 1), Volume: a.vol,
 			FileSeq: rec.FSeq, BlockID: rec.Block, Format: CopyFormat(rec), Size: n})
 		files = append(files, p.e)
-		last = max(last, rec.FSeq)
 		bytes += n
 	}
 	used := a.used + bytes
 	if st, err := m.d.Drive.Drive.Status(ctx); err == nil && st.Capacity > 0 {
 		used = max(a.used, st.Capacity-st.Remaining)
 	}
+	for len(copies) > 0 {
+		n := 1
+		for n < len(copies) && (files[n].Relocate != "") == (files[0].Relocate != "") {
+			n++
+		}
+		a.commitRun(ctx, copies[:n], files[:n], used)
+		copies, files = copies[n:], files[n:]
+	}
+}
+
+// commitRun commits copies of one kind (all new or all relocated) and
+// ends their requests.
+func (a *archiver) commitRun(ctx context.Context, copies []catalog.Copy, files []*entry, used int64) {
+	m, s := a.m, a.m.s
+	relocate := files[0].Relocate != ""
+	var last int64
+	for _, c := range copies {
+		last = max(last, c.FileSeq)
+	}
+	record := func(cs []catalog.Copy) error {
+		if relocate {
+			return s.cat.RelocateCopies(ctx, a.vol, cs, used, last)
+		}
+		return s.cat.CommitCopies(ctx, a.vol, cs, used, last)
+	}
 	type dup struct {
 		e  *entry
 		of int
 	}
 	var dups []dup
-	err := s.cat.CommitCopies(ctx, a.vol, copies, used, last)
-	if errors.Is(err, catalog.ErrExists) {
+	err := record(copies)
+	if errors.Is(err, catalog.ErrExists) || (relocate && (errors.Is(err, catalog.ErrNotFound) || errors.Is(err, catalog.ErrInvalid))) {
 		// Some of these files already have this copy (the same archive
 		// submitted twice, or committed by a run that crashed before it
-		// finished the request): those are safe as they are, and what was
-		// just written for them stays on tape unreferenced. The others
-		// are committed without them.
+		// finished the request), or, for a relocation, the copy has
+		// already moved or is gone (the file was deleted meanwhile).
+		// Those end as they are, and what was just written for them stays
+		// on tape unreferenced. The others are recorded without them.
 		var keep []catalog.Copy
 		var keepFiles []*entry
 		var lookupErr error
 		first := map[[2]int64]int{} // (file, copy) -> its index in keep
 		for i, c := range copies {
 			if j, ok := first[[2]int64{c.FileID, c.CopyNo}]; ok {
-				// Twice in this batch: the first is committed, this
+				// Twice in this batch: the first is recorded, this
 				// one ends with it.
 				dups = append(dups, dup{files[i], j})
 				continue
 			}
 			old, ok, cerr := committedCopy(ctx, s.cat, files[i])
 			switch {
+			case errors.Is(cerr, errGone):
+				s.done(m.d, files[i], result{err: cerr, kind: failGone, volume: a.vol, noRetry: true})
+				continue
 			case cerr != nil:
 				lookupErr = cerr
 			case ok:
@@ -946,11 +981,11 @@ func (a *archiver) commit(ctx context.Context, recs []format.Record) {
 		}
 		copies, files, err = keep, keepFiles, lookupErr
 		if err == nil {
-			err = s.cat.CommitCopies(ctx, a.vol, copies, used, last)
+			err = record(copies)
 		}
 	}
 	if err != nil {
-		m.log.Error("scheduler: commit copies", "volume", a.vol, "files", len(copies), "err", err)
+		m.log.Error("scheduler: commit copies", "volume", a.vol, "files", len(copies), "relocate", relocate, "err", err)
 		for _, e := range files {
 			s.done(m.d, e, result{err: err, kind: failOther, volume: a.vol, noRetry: true})
 		}
@@ -968,17 +1003,31 @@ func (a *archiver) commit(ctx context.Context, recs []format.Record) {
 	}
 }
 
+// errGone: the file of an archive, or the copy it relocates, is no longer
+// in the catalog.
+var errGone = errors.New("scheduler: gone from the catalog")
+
 // committedCopy returns the copy the catalog holds of e's file with e's
-// copy number, if any.
+// copy number when it makes e needless: any such copy for an archive that
+// adds one; for one that relocates (Request.Relocate), a copy on another
+// volume than the one it leaves. For a relocation whose copy or file is
+// gone, the error wraps errGone.
 func committedCopy(ctx context.Context, cat catalog.Catalog, e *entry) (catalog.Copy, bool, error) {
 	cs, err := cat.Copies(ctx, e.FileID)
 	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
 		return catalog.Copy{}, false, err
 	}
 	for _, c := range cs {
-		if c.CopyNo == max(e.CopyNo, 1) {
-			return c, true, nil
+		if c.CopyNo != max(e.CopyNo, 1) {
+			continue
 		}
+		if e.Relocate != "" && c.Volume == e.Relocate {
+			return catalog.Copy{}, false, nil
+		}
+		return c, true, nil
+	}
+	if e.Relocate != "" {
+		return catalog.Copy{}, false, fmt.Errorf("%w: file %d has no copy %d to move off %s", errGone, e.FileID, max(e.CopyNo, 1), e.Relocate)
 	}
 	return catalog.Copy{}, false, nil
 }

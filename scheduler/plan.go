@@ -47,7 +47,8 @@ package scheduler
 //	entry requeued uncounted), failSink (the sink refused the file),
 //	failCancelled (e.ctx ended), failOther, failNoSpace (archive: end of
 //	medium before the file was safe: requeued uncounted on another volume;
-//	mark the volume full in the catalog).
+//	mark the volume full in the catalog), failGone (the file, or the copy
+//	an archive relocates, is gone: the request fails at once).
 //
 // The mover reads, without locking, b.volume, b.kind, b.pool and
 // b.entries (which it owns once handed out), and of an entry its Request fields (Path, Size, FileID,
@@ -88,10 +89,11 @@ const (
 	failCancelled          // the entry's ctx was cancelled
 	failOther              // anything else
 	failNoSpace            // archive: the volume is full; requeued uncounted
+	failGone               // the file (or the copy to relocate) is gone: fails at once
 )
 
 func (k failKind) String() string {
-	return [...]string{"ok", "media error", "drive error", "sink error", "cancelled", "error", "volume full"}[k]
+	return [...]string{"ok", "media error", "drive error", "sink error", "cancelled", "error", "volume full", "gone"}[k]
 }
 
 // result is the outcome of one entry, given to done.
@@ -637,6 +639,9 @@ func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool) {
 		vol = e.Volume
 	}
 	switch res.kind {
+	case failGone:
+		s.endLocked(e, Failed, reason)
+		return false
 	case failDrive:
 		s.driveDownLocked(d, reason)
 		s.requeueLocked([]*entry{e}, reason)

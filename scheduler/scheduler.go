@@ -422,6 +422,17 @@ func (s *Scheduler) archiveEntries(ctx context.Context, r Request) ([]*entry, st
 	case err != nil:
 		return nil, "", err
 	}
+	if r.Relocate != "" {
+		// A repack moves one existing copy, to the pool the caller names
+		// (new media) or else to the class's pool for that copy.
+		if r.CopyNo < 1 || r.CopyNo > int64(len(c.Pools)) {
+			return nil, "", fmt.Errorf("%w: relocation of copy %d of file %d: storage class %q has %d copies", ErrInvalid, r.CopyNo, r.FileID, c.Name, len(c.Pools))
+		}
+		if r.Pool == "" {
+			r.Pool = c.Pools[r.CopyNo-1]
+		}
+		return []*entry{{Request: r}}, "", nil
+	}
 	if r.CopyNo > 0 {
 		if r.CopyNo > int64(len(c.Pools)) {
 			return []*entry{{Request: r}}, fmt.Sprintf("storage class %q has %d copies, not %d", c.Name, len(c.Pools), r.CopyNo), nil
@@ -854,7 +865,7 @@ func toQueue(r Request) catalog.QueueEntry {
 		StorageClass: r.StorageClass, CopyNo: r.CopyNo, Pool: r.Pool, Requester: r.Requester,
 		Activity: r.Activity, Priority: r.Priority, Created: r.Created, State: r.State.String(),
 		Reason: r.Reason, Started: r.Started, Ended: r.Ended, Attempts: r.Attempts, Volume: r.Volume,
-		Host: r.Host,
+		Host: r.Host, Relocate: r.Relocate,
 	}
 }
 
@@ -864,6 +875,7 @@ func fromQueue(q catalog.QueueEntry) Request {
 		StorageClass: q.StorageClass, CopyNo: q.CopyNo, Pool: q.Pool, Requester: q.Requester,
 		Activity: q.Activity, Priority: q.Priority, Created: q.Created, Reason: q.Reason,
 		Started: q.Started, Ended: q.Ended, Attempts: q.Attempts, Volume: q.Volume, Host: q.Host,
+		Relocate: q.Relocate,
 	}
 	switch q.Kind {
 	case "recall":

@@ -120,8 +120,8 @@ func queueEnqueue(t *testing.T, q catalog.Queue) {
 	}
 	in := []catalog.QueueEntry{entry(1), entry(2), entry(3)}
 	in[1].State = catalog.QueueQueued
-	in[2].Kind, in[2].CopyNo, in[2].Started, in[2].Attempts, in[2].Reason, in[2].Volume =
-		catalog.QueueArchive, 2, t0, 3, "retry", "V1"
+	in[2].Kind, in[2].CopyNo, in[2].Started, in[2].Attempts, in[2].Reason, in[2].Volume, in[2].Relocate =
+		catalog.QueueArchive, 2, t0, 3, "retry", "V1", "OLD001"
 	in[2].Created = time.Time{}
 	got := enqueue(t, q, in...)
 	if len(got) != 3 || got[0].ID <= 0 || got[1].ID <= got[0].ID || got[2].ID <= got[1].ID {
@@ -163,6 +163,9 @@ func queueBadEntries(t *testing.T, q catalog.Queue) {
 		{"attempts", func(e *catalog.QueueEntry) { e.Attempts = -1 }, catalog.ErrInvalid},
 		{"ended", func(e *catalog.QueueEntry) { e.Ended = t0 }, catalog.ErrInvalid},
 		{"host", func(e *catalog.QueueEntry) { e.Host = "h1" }, catalog.ErrInvalid},
+		{"relocating recall", func(e *catalog.QueueEntry) { e.Relocate = "V1" }, catalog.ErrInvalid},
+		{"relocate no copy", func(e *catalog.QueueEntry) { e.Kind, e.Relocate = catalog.QueueArchive, "V1" }, catalog.ErrInvalid},
+		{"nul relocate", func(e *catalog.QueueEntry) { e.Kind, e.CopyNo, e.Relocate = catalog.QueueArchive, 1, "V\x001" }, catalog.ErrInvalid},
 		{"nul path", func(e *catalog.QueueEntry) { e.Path = "/a\x00b" }, catalog.ErrInvalid},
 		{"bad utf8 group", func(e *catalog.QueueEntry) { e.Group = "\xff" }, catalog.ErrInvalid},
 		{"nul reason", func(e *catalog.QueueEntry) { e.Reason = "\x00" }, catalog.ErrInvalid},

@@ -12,7 +12,7 @@ import (
 var _ catalog.Queue = (*Engine)(nil)
 
 const queueCols = `id, kind, grp, file_id, path, size, storage_class, copy_no, pool, requester, activity,
-	priority, created, state, reason, started, ended, attempts, volume, host`
+	priority, created, state, reason, started, ended, attempts, volume, host, relocate`
 
 // notEnded is the SQL test for an entry that has not ended; the partial
 // indexes of the queue table use the same expression.
@@ -22,7 +22,7 @@ func scanQueueEntry(s scanner) (catalog.QueueEntry, error) {
 	var e catalog.QueueEntry
 	var prio, attempts, created, started, ended int64
 	err := s.Scan(&e.ID, &e.Kind, &e.Group, &e.FileID, &e.Path, &e.Size, &e.StorageClass, &e.CopyNo, &e.Pool,
-		&e.Requester, &e.Activity, &prio, &created, &e.State, &e.Reason, &started, &ended, &attempts, &e.Volume, &e.Host)
+		&e.Requester, &e.Activity, &prio, &created, &e.State, &e.Reason, &started, &ended, &attempts, &e.Volume, &e.Host, &e.Relocate)
 	e.Priority, e.Attempts = int(prio), int(attempts)
 	e.Created, e.Started, e.Ended = fromNanos(created), fromNanos(started), fromNanos(ended)
 	return e, err
@@ -41,11 +41,11 @@ func (e *Engine) Enqueue(ctx context.Context, entries []catalog.QueueEntry) ([]c
 			q := &out[i]
 			q.State = catalog.QueueQueued
 			err := tx.QueryRow(ctx, `INSERT INTO queue (kind, grp, file_id, path, size, storage_class, copy_no, pool,
-				requester, activity, priority, created, state, reason, started, ended, attempts, volume, host)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
+				requester, activity, priority, created, state, reason, started, ended, attempts, volume, host, relocate)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`,
 				q.Kind, q.Group, q.FileID, q.Path, q.Size, q.StorageClass, q.CopyNo, q.Pool,
 				q.Requester, q.Activity, int64(q.Priority), toNanos(q.Created), q.State, q.Reason,
-				toNanos(q.Started), int64(unsetNanos), int64(q.Attempts), q.Volume, "").Scan(&q.ID)
+				toNanos(q.Started), int64(unsetNanos), int64(q.Attempts), q.Volume, "", q.Relocate).Scan(&q.ID)
 			if err != nil {
 				return err
 			}
