@@ -269,7 +269,11 @@ func (m *mover) mount(ctx context.Context, volume string, forArchive bool) error
 	if errors.Is(err, format.ErrNoLabel) && forArchive {
 		v, verr := s.cat.Volume(ctx, volume)
 		if verr == nil && v.LastFileSeq == 0 && v.BytesUsed == 0 {
-			_, err = format.Label(ctx, m.d.Drive.Drive, volume, &format.LabelOptions{Now: s.clk.Now, Creator: "tapekit scheduler on " + s.host})
+			lo := &format.LabelOptions{Now: s.clk.Now, Creator: "tapekit scheduler on " + s.host}
+			if vf, ok := m.tio.(VolumeFormatter); ok {
+				lo.Format = vf.VolumeFormat(volume)
+			}
+			_, err = format.Label(ctx, m.d.Drive.Drive, volume, lo)
 		}
 	}
 	if err != nil {

@@ -66,6 +66,30 @@ type FormatIO struct {
 	Reader *format.ReaderOptions
 	// Writer tunes writes; Barcode is set to the volume written.
 	Writer *format.WriterOptions
+	// Format, when set, names the layout each volume is written (and a
+	// blank one labelled) in: format.FormatPAX or format.FormatANSI, or
+	// "" for Writer's. A migration to another format sets it by pool.
+	Format func(volume string) string
+}
+
+// VolumeFormatter is implemented by a TapeIO that writes some volumes in
+// another layout than the default pax one: the mover labels a blank
+// volume in the layout VolumeFormat names ("" for the default).
+type VolumeFormatter interface {
+	VolumeFormat(volume string) string
+}
+
+// VolumeFormat implements VolumeFormatter.
+func (x FormatIO) VolumeFormat(volume string) string {
+	if x.Format != nil {
+		if f := x.Format(volume); f != "" {
+			return f
+		}
+	}
+	if x.Writer != nil {
+		return x.Writer.Format
+	}
+	return ""
 }
 
 var _ TapeIO = FormatIO{}
@@ -117,6 +141,7 @@ func (x FormatIO) NewWriter(ctx context.Context, d tape.Drive, volume string) (T
 		o = *x.Writer
 	}
 	o.Barcode = volume
+	o.Format = x.VolumeFormat(volume)
 	w, err := format.NewWriter(d, &o)
 	if err != nil {
 		return nil, err
