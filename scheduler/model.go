@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"context"
 	"fmt"
 	"io"
@@ -147,4 +148,19 @@ type Drive struct {
 	Name    string // unique; also names the drive in logs and metrics
 	Drive   tape.Drive
 	Element changer.Address // the changer's data-transfer element
+	// Reads and Writes list the media types (catalog.Volume.MediaType,
+	// "LTO-8") the drive reads and writes; nil means every one. In a
+	// library of mixed generations (an LTO-9 drive reads LTO-8 and LTO-9
+	// only) the planner gives a drive only volumes it can read, and
+	// archives only to pools whose volumes it can write; a recall no
+	// drive can read fails with the reason.
+	Reads, Writes []string
+}
+
+func (d *Drive) reads(media string) bool {
+	return media == "" || d.Reads == nil || slices.Contains(d.Reads, media)
+}
+
+func (d *Drive) writes(media string) bool {
+	return media == "" || d.Writes == nil || slices.Contains(d.Writes, media)
 }

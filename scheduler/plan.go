@@ -849,7 +849,7 @@ func (s *Scheduler) refreshVolumeLocked(ctx context.Context, barcode string) err
 		s.log.Error("scheduler: volume state", "volume", barcode, "err", err)
 		return nil // keep what we knew
 	}
-	s.vols[barcode] = &volInfo{state: v.State, pool: v.Pool, free: v.Free(), known: err == nil}
+	s.vols[barcode] = &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, free: v.Free(), known: err == nil}
 	return nil
 }
 
@@ -880,7 +880,16 @@ func (s *Scheduler) reserveLocked(ctx context.Context, d *driveState, c *cand, n
 			}
 			return v, false, nil
 		}
-		s.vols[v.Barcode] = &volInfo{state: v.State, pool: v.Pool, free: v.Free(), known: true}
+		s.vols[v.Barcode] = &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, free: v.Free(), known: true}
+		s.poolMedia[pool] = v.MediaType
+		if !d.writes(v.MediaType) {
+			// Another drive writes this pool: candidatesLocked now
+			// knows to leave it to one.
+			if err := s.cat.ReleaseVolume(ctx, v.Barcode, s.writer(d)); err != nil {
+				s.log.Error("scheduler: release a volume the drive cannot write", "volume", v.Barcode, "err", err)
+			}
+			return v, false, nil
+		}
 		if why := s.suspect[v.Barcode]; why != "" {
 			// Stop writing to it for good; reads go on from other copies.
 			if err := s.cat.SetVolumeState(ctx, v.Barcode, catalog.StateReadOnly, "suspect: "+why); err != nil {
@@ -954,6 +963,10 @@ func (s *Scheduler) candidatesLocked(d *driveState, now time.Time) ([]*cand, tim
 			s.endLocked(e, Failed, "no readable copy: "+s.copiesStateLocked(e))
 			continue
 		}
+		if why := s.unreadableLocked(cs); why != "" {
+			s.endLocked(e, Failed, why)
+			continue
+		}
 		for _, c := range cs {
 			volBytes[c.Volume] += e.Size
 		}
@@ -963,8 +976,17 @@ func (s *Scheduler) candidatesLocked(d *driveState, now time.Time) ([]*cand, tim
 	var cands []*cand
 	for _, e := range ready {
 		key := e.Pool
+		if e.Kind == Archive {
+			if m, ok := s.poolMedia[key]; ok && !d.writes(m) {
+				continue // for a drive that writes it
+			}
+		}
 		if e.Kind == Recall {
-			key = s.chooseCopyLocked(d, e, volBytes).Volume
+			c, ok := s.chooseCopyLocked(d, e, volBytes)
+			if !ok {
+				continue // for a drive that reads it
+			}
+			key = c.Volume
 			if s.inUseLocked(d, key) {
 				continue // the drive that has it serves it
 			}
@@ -1034,7 +1056,7 @@ func (s *Scheduler) arrivalCandLocked(d *driveState, now time.Time) (*cand, bool
 			}
 			v = cs[0].Volume
 		}
-		if s.inUseLocked(d, v) {
+		if s.inUseLocked(d, v) || !d.reads(s.mediaLocked(v)) {
 			continue
 		}
 		best, vol = e, v
@@ -1067,19 +1089,25 @@ func (s *Scheduler) allUsableLocked() bool {
 // chooseCopyLocked picks the copy to read: the first readable one in
 // arrival order; otherwise one on a tape a working drive has (d's own
 // first), else the one on the volume with the most queued bytes.
-func (s *Scheduler) chooseCopyLocked(d *driveState, e *entry, volBytes map[string]int64) catalog.Copy {
+func (s *Scheduler) chooseCopyLocked(d *driveState, e *entry, volBytes map[string]int64) (catalog.Copy, bool) {
 	cs := s.usableCopiesLocked(e)
+	if d.Reads != nil {
+		cs = slices.DeleteFunc(slices.Clone(cs), func(c catalog.Copy) bool { return !d.reads(s.mediaLocked(c.Volume)) })
+	}
+	if len(cs) == 0 {
+		return catalog.Copy{}, false
+	}
 	if s.pol.ArrivalOrder || len(cs) == 1 {
-		return cs[0]
+		return cs[0], true
 	}
 	for _, c := range cs {
 		if c.Volume == d.mounted {
-			return c
+			return c, true
 		}
 	}
 	for _, c := range cs {
 		if s.mountedLiveLocked(c.Volume) {
-			return c
+			return c, true
 		}
 	}
 	best := cs[0]
@@ -1088,7 +1116,31 @@ func (s *Scheduler) chooseCopyLocked(d *driveState, e *entry, volBytes map[strin
 			best = c
 		}
 	}
-	return best
+	return best, true
+}
+
+// mediaLocked is the media type of volume v, "" when unknown.
+func (s *Scheduler) mediaLocked(v string) string {
+	if info := s.vols[v]; info != nil {
+		return info.media
+	}
+	return ""
+}
+
+// unreadableLocked says why no drive of the scheduler can read any of the
+// copies cs (Drive.Reads), or "" when one can.
+func (s *Scheduler) unreadableLocked(cs []catalog.Copy) string {
+	var media []string
+	for _, c := range cs {
+		m := s.mediaLocked(c.Volume)
+		for _, d := range s.drives {
+			if d.reads(m) {
+				return ""
+			}
+		}
+		media = append(media, m)
+	}
+	return "no drive reads " + strings.Join(slices.Compact(slices.Sorted(slices.Values(media))), " or ")
 }
 
 // chooseLocked picks the candidate for d: in arrival order the one with

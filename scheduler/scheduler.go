@@ -132,6 +132,9 @@ type Scheduler struct {
 	volFails map[string]map[string]bool // volume → drives it had media errors in
 	suspect  map[string]string          // volume → why it is suspect
 	poolWait map[string]time.Time       // pool → no reservation before
+	// poolMedia: the media type of a pool's volumes, as reservations
+	// showed it, for drives that write only some (Drive.Writes).
+	poolMedia map[string]string
 	running  bool
 	// shared: the queue is a database other hosts may use.
 	shared      bool
@@ -152,6 +155,7 @@ type Scheduler struct {
 type volInfo struct {
 	state catalog.VolumeState
 	pool  string
+	media string // catalog.Volume.MediaType
 	free  int64
 	known bool // false: the catalog does not know it (ErrUnknownVolume)
 }
@@ -185,6 +189,7 @@ func New(cfg Config) (*Scheduler, error) {
 		volFails: map[string]map[string]bool{},
 		suspect:  map[string]string{},
 		poolWait: map[string]time.Time{},
+		poolMedia: map[string]string{},
 	}
 	if s.q == nil {
 		s.q = NewMemoryQueue()
@@ -400,7 +405,7 @@ func (s *Scheduler) loadVolume(ctx context.Context, barcode string, refresh bool
 		return nil
 	}
 	v, err := s.cat.Volume(ctx, barcode)
-	info := &volInfo{state: v.State, pool: v.Pool, free: v.Free(), known: err == nil}
+	info := &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, free: v.Free(), known: err == nil}
 	if err != nil && !errors.Is(err, catalog.ErrUnknownVolume) {
 		return err
 	}
