@@ -1,10 +1,10 @@
 package scheduler
 
 import (
-	"slices"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/tapekit/tapekit/changer"

@@ -135,7 +135,7 @@ type Scheduler struct {
 	// poolMedia: the media type of a pool's volumes, as reservations
 	// showed it, for drives that write only some (Drive.Writes).
 	poolMedia map[string]string
-	running  bool
+	running   bool
 	// shared: the queue is a database other hosts may use.
 	shared      bool
 	refreshing  bool
@@ -178,17 +178,17 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, fmt.Errorf("%w: Config.Catalog is nil", ErrInvalid)
 	}
 	s := &Scheduler{
-		cfg:      cfg,
-		cat:      cfg.Catalog,
-		q:        cfg.Queue,
-		clk:      cfg.Clock,
-		host:     cfg.Host,
-		log:      cfg.Logger,
-		entries:  map[int64]*entry{},
-		vols:     map[string]*volInfo{},
-		volFails: map[string]map[string]bool{},
-		suspect:  map[string]string{},
-		poolWait: map[string]time.Time{},
+		cfg:       cfg,
+		cat:       cfg.Catalog,
+		q:         cfg.Queue,
+		clk:       cfg.Clock,
+		host:      cfg.Host,
+		log:       cfg.Logger,
+		entries:   map[int64]*entry{},
+		vols:      map[string]*volInfo{},
+		volFails:  map[string]map[string]bool{},
+		suspect:   map[string]string{},
+		poolWait:  map[string]time.Time{},
 		poolMedia: map[string]string{},
 	}
 	if s.q == nil {
