@@ -268,3 +268,148 @@ func TestMigrateLTO7PaxToLTO9ANSI(t *testing.T) {
 	t.Logf("5 LTO-7 tapes of 6 files repacked in %v of library time", took)
 	st.recallAll(nil)
 }
+
+// waitJobs polls until no repack runs, or ctx ends.
+func (st *site) waitJobs(ctx context.Context, rp *repack.Repacker) {
+	for {
+		jobs, err := rp.Jobs(ctx)
+		if err != nil {
+			st.t.Error(err)
+			return
+		}
+		running := 0
+		for _, j := range jobs {
+			if j.State == repack.Running {
+				running++
+			}
+		}
+		if running == 0 || st.vc.SleepContext(ctx, 10*time.Second) != nil {
+			return
+		}
+	}
+}
+
+// A recall of a file on media no drive reads fails at once, saying so.
+func TestNoDriveReadsTheMedia(t *testing.T) {
+	st := newSite(t, 1, 2, 0)
+	st.drives = st.drives[1:] // the LTO-9 drive only
+	var got scheduler.Request
+	st.run(scheduler.Config{Sink: scheduler.NewMemorySink(0, nil), OnEnd: func(q scheduler.Request) { got = q }},
+		func(ctx context.Context, s *scheduler.Scheduler) {
+			var id int64
+			for id = range st.files {
+				break
+			}
+			if _, err := s.Submit(ctx, scheduler.Request{Kind: scheduler.Recall, FileID: id}); err != nil {
+				t.Error(err)
+			}
+			for got.ID == 0 && st.vc.SleepContext(ctx, time.Second) == nil {
+			}
+		})
+	if got.State != scheduler.Failed || got.Reason != "no drive reads LTO-7" {
+		t.Errorf("recall: %v (%s), want failed: no drive reads LTO-7", got.State, got.Reason)
+	}
+}
+
+// A repack stopped half way (the scheduler and the repacker go away, as
+// in a restart) finishes when a new repacker on the same directory is
+// attached to a new scheduler: every file moved once, none lost. A file
+// deleted before the repack is not moved; one deleted during it is
+// skipped. Cancel puts a volume back as it was.
+func TestRestartDeleteCancel(t *testing.T) {
+	st := newSite(t, 3, 5, 2)
+	ctx := context.Background()
+	dir := t.TempDir()
+	ids := make(map[string][]int64)
+	for id, f := range st.files {
+		bc := f.Path[5:13]
+		ids[bc] = append(ids[bc], id)
+	}
+	deleted := map[int64]bool{ids[st.old[0]][0]: true, ids[st.old[1]][1]: true}
+	if err := st.cat.Delete(ctx, ids[st.old[0]][0], "before"); err != nil {
+		t.Fatal(err)
+	}
+	pol := scheduler.PolicyBest()
+	pol.Shares = map[string]float64{"repack": 1}
+	phase := func(stop func(ctx context.Context, rp *repack.Repacker, s *scheduler.Scheduler)) {
+		rp, err := repack.New(repack.Config{Catalog: st.cat, Dir: dir, Clock: st.vc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rp.Close()
+		st.run(scheduler.Config{Sink: rp.Sink(nil), Source: rp.Source(nil), OnEnd: rp.OnEnd, Policy: pol},
+			func(ctx context.Context, s *scheduler.Scheduler) {
+				if err := rp.Attach(ctx, s); err != nil {
+					t.Error(err)
+					return
+				}
+				stop(ctx, rp, s)
+			})
+	}
+	// First run: start two repacks, delete a file, stop after a while.
+	phase(func(ctx context.Context, rp *repack.Repacker, s *scheduler.Scheduler) {
+		for _, v := range st.old[:2] {
+			if _, err := rp.Start(ctx, v, "new"); err != nil {
+				t.Error(err)
+			}
+		}
+		if err := st.cat.Delete(ctx, ids[st.old[1]][1], "during"); err != nil {
+			t.Error(err)
+		}
+		if _, err := rp.Start(ctx, st.old[0], "new"); !errors.Is(err, repack.ErrRunning) {
+			t.Errorf("second Start: %v, want ErrRunning", err)
+		}
+		st.vc.SleepContext(ctx, 2*time.Minute)
+		for _, v := range st.old[:2] {
+			j, _ := rp.Status(ctx, v)
+			t.Logf("stopped: %s %s, %d of %d files left", v, j.State, j.FilesLeft, j.Files)
+		}
+	})
+	// Second run: a new repacker finds the jobs and finishes them; a
+	// third repack is cancelled.
+	phase(func(ctx context.Context, rp *repack.Repacker, s *scheduler.Scheduler) {
+		if _, err := rp.Start(ctx, st.old[2], "new"); err != nil {
+			t.Error(err)
+		}
+		if err := rp.Cancel(ctx, st.old[2]); err != nil {
+			t.Error(err)
+		}
+		st.waitJobs(ctx, rp)
+		for _, v := range st.old {
+			j, err := rp.Status(ctx, v)
+			want := repack.Done
+			if v == st.old[2] {
+				want = repack.Cancelled
+			}
+			if err != nil || j.State != want {
+				t.Errorf("%s: %+v, %v; want %s", v, j, err, want)
+			}
+		}
+	})
+	if v, err := st.cat.Volume(ctx, st.old[2]); err != nil || v.State != catalog.StateActive {
+		t.Errorf("cancelled %s: %+v, %v; want active again", st.old[2], v, err)
+	}
+	for bc, vids := range ids {
+		for _, id := range vids {
+			cs, err := st.cat.Copies(ctx, id)
+			switch {
+			case deleted[id]:
+				if !errors.Is(err, catalog.ErrNotFound) {
+					t.Errorf("deleted file %d: copies %+v, %v", id, cs, err)
+				}
+			case bc == st.old[2]:
+				// Whether some moved before the cancel or not, exactly one copy.
+				if err != nil || len(cs) != 1 {
+					t.Errorf("file %d of the cancelled repack: %+v, %v", id, cs, err)
+				}
+			case err != nil || len(cs) != 1 || cs[0].Volume[:3] != "NEW":
+				t.Errorf("file %d: copies %+v, %v; want one on a NEW volume", id, cs, err)
+			}
+		}
+	}
+	rep, err := st.cat.Check(ctx)
+	if err != nil || len(rep.OrphanCopies)+len(rep.FilelessCopies)+len(rep.Underreplicated) != 0 {
+		t.Errorf("Check = %+v, %v", rep, err)
+	}
+	st.recallAll(deleted)
+}
