@@ -513,19 +513,52 @@ func (r *Repacker) stagedNeeded(ctx context.Context, volume string, fileID int64
 
 // Reconcile brings every running repack in line with the catalog and the
 // queue: what Attach does after a restart, and what a caller may do now
-// and then (it is idempotent).
+// and then (it is idempotent). A repack that is done but whose volume
+// holds live copies again (a file undeleted after it moved on: its copy
+// came back on the old volume) runs again, so that the file is not left
+// on a volume about to be relabelled.
 func (r *Repacker) Reconcile(ctx context.Context) error {
+	r.acquire()
+	defer r.release()
 	r.mu.Lock()
-	var vols []string
+	var vols, done []string
 	for v, j := range r.jobs {
-		if j.State == Running {
+		switch j.State {
+		case Running:
 			vols = append(vols, v)
+		case Done:
+			done = append(done, v)
 		}
 	}
 	r.mu.Unlock()
+	slices.Sort(done)
+	for _, v := range done {
+		again := false
+		for _, err := range r.cat.VolumeCopies(ctx, v) {
+			if err != nil {
+				return fmt.Errorf("repack %s: %w", v, err)
+			}
+			again = true
+			break
+		}
+		if !again {
+			continue
+		}
+		if err := r.cat.SetVolumeState(ctx, v, catalog.StateRepacking, "repack again: live copies came back"); err != nil {
+			return fmt.Errorf("repack %s: %w", v, err)
+		}
+		r.mu.Lock()
+		j := r.jobs[v]
+		j.State, j.Ended = Running, time.Time{}
+		err := r.saveLocked(j)
+		r.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		r.log.Info("repack: live copies came back; running again", "volume", v)
+		vols = append(vols, v)
+	}
 	slices.Sort(vols)
-	r.acquire()
-	defer r.release()
 	for _, v := range vols {
 		if err := r.reconcile(ctx, v); err != nil {
 			return fmt.Errorf("repack %s: %w", v, err)

@@ -614,6 +614,11 @@ func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool) {
 		if res.volume != "" {
 			e.Volume = res.volume
 		}
+		if e.Kind == Archive && e.Relocate != "" {
+			for _, c := range res.copies {
+				s.relocatedLocked(c)
+			}
+		}
 		if e.Kind == Archive {
 			if v := s.vols[e.Volume]; v != nil {
 				v.free -= e.Size
@@ -673,6 +678,22 @@ func (s *Scheduler) done(d *driveState, e *entry, res result) (retry bool) {
 	e.notBefore = s.now().Add(s.pol.RetryDelay)
 	s.requeueLocked([]*entry{e}, reason)
 	return false
+}
+
+// relocatedLocked points the queued recalls of c's file at c, the copy
+// that replaced the one of the same number (a repack): the volume that
+// copy was on may be disabled as soon as the repack ends.
+func (s *Scheduler) relocatedLocked(c catalog.Copy) {
+	for _, o := range s.sortedLocked() {
+		if o.Kind != Recall || o.FileID != c.FileID || o.State.Ended() {
+			continue
+		}
+		for i := range o.copies {
+			if o.copies[i].CopyNo == c.CopyNo {
+				o.copies[i] = c
+			}
+		}
+	}
 }
 
 // unclaimed: see the contract above.

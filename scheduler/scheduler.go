@@ -384,7 +384,12 @@ func (s *Scheduler) loadCopies(ctx context.Context, e *entry) (why string, err e
 		return "no copy on tape", nil
 	}
 	for _, c := range cs {
-		if err := s.loadVolume(ctx, c.Volume, false); err != nil {
+		// A volume known to be unreadable is read again: an operator
+		// (or a repack) may have made it readable since.
+		s.mu.Lock()
+		stale := !s.vols[c.Volume].readable()
+		s.mu.Unlock()
+		if err := s.loadVolume(ctx, c.Volume, stale); err != nil {
 			return "", err
 		}
 	}
