@@ -49,6 +49,14 @@
 // old volume. Cancel stops a repack and gives the volume back its state;
 // what has moved stays moved.
 //
+// # Adding and replacing copies
+//
+// The same machinery adds copies: Replicate reads every file the catalog
+// is short of copies of (catalog.Check: a storage class that now wants a
+// second copy) into staging and writes each missing copy to its pool;
+// Recopy removes a copy found bad (RemoveCopy) and writes it again from
+// another copy. Both are idempotent: call them again after a restart.
+//
 // # Restarts
 //
 // The catalog is the progress: a copy has moved exactly when its row

@@ -269,7 +269,7 @@ func stagedName(path string) string {
 // archive that relocates it. A volume with a repack that has ended may be
 // started again.
 func (r *Repacker) Start(ctx context.Context, volume, pool string) (Status, error) {
-	if volume == "" || strings.ContainsAny(volume, `/\`) || volume[0] == '.' {
+	if volume == "" || strings.ContainsAny(volume, `/\`) || volume[0] == '.' || volume[0] == '+' {
 		return Status{}, fmt.Errorf("repack: %w: volume %q", catalog.ErrInvalid, volume)
 	}
 	r.acquire()
@@ -471,6 +471,10 @@ func (r *Repacker) handle(q scheduler.Request) {
 	volume := strings.TrimPrefix(q.Group, groupPrefix)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if q.Group == copiesGroup {
+		r.handleCopies(ctx, q)
+		return
+	}
 	r.mu.Lock()
 	j := r.jobs[volume]
 	if j != nil && j.inFlight > 0 {

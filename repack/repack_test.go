@@ -413,3 +413,71 @@ func TestRestartDeleteCancel(t *testing.T) {
 	}
 	st.recallAll(deleted)
 }
+
+// A storage class that now wants a second copy: Replicate writes copy 2
+// of every file to the new pool from copy 1; Recopy then replaces a copy
+// 1 said to be bad by a new one, read from copy 2. The catalog checks
+// clean after each, and every file reads back.
+func TestReplicateAndRecopy(t *testing.T) {
+	st := newSite(t, 2, 3, 2)
+	ctx := context.Background()
+	if err := st.cat.PutStorageClass(ctx, catalog.StorageClass{Name: "c", Pools: []string{"old", "new"}}); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := repack.New(repack.Config{Catalog: st.cat, Dir: t.TempDir(), Clock: st.vc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	var some int64
+	for id := range st.files {
+		some = id
+		break
+	}
+	settle := func(ctx context.Context) {
+		for range 100 {
+			rep, err := st.cat.Check(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if len(rep.Underreplicated) == 0 {
+				return
+			}
+			st.vc.SleepContext(ctx, 30*time.Second)
+		}
+		t.Error("copies still missing")
+	}
+	st.run(scheduler.Config{Sink: rp.Sink(nil), Source: rp.Source(nil), OnEnd: rp.OnEnd},
+		func(ctx context.Context, s *scheduler.Scheduler) {
+			if err := rp.Attach(ctx, s); err != nil {
+				t.Error(err)
+				return
+			}
+			if n, err := rp.Replicate(ctx); err != nil || n != len(st.files) {
+				t.Errorf("Replicate = %d, %v; want %d", n, err, len(st.files))
+			}
+			settle(ctx)
+			if n, err := rp.Replicate(ctx); err != nil || n != 0 {
+				t.Errorf("Replicate again = %d, %v; want 0", n, err)
+			}
+			if err := rp.Recopy(ctx, some, 1, "bad"); err != nil {
+				t.Error(err)
+			}
+			settle(ctx)
+		})
+	for id := range st.files {
+		cs, err := st.cat.Copies(ctx, id)
+		if err != nil || len(cs) != 2 || cs[0].CopyNo != 1 || cs[1].CopyNo != 2 || cs[0].Volume[:3] != "OLD" || cs[1].Volume[:3] != "NEW" {
+			t.Errorf("file %d: copies %+v, %v; want copy 1 on OLD, copy 2 on NEW", id, cs, err)
+		}
+	}
+	rep, err := st.cat.Check(ctx)
+	if err != nil || len(rep.OrphanCopies)+len(rep.FilelessCopies)+len(rep.Underreplicated) != 0 {
+		t.Errorf("Check = %+v, %v", rep, err)
+	}
+	if err := rp.Recopy(ctx, some, 3, "bad"); !errors.Is(err, catalog.ErrNotFound) {
+		t.Errorf("Recopy of a copy the file lacks: %v", err)
+	}
+	st.recallAll(nil)
+}
