@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 
 	"github.com/tapekit/tapekit/catalog"
@@ -140,7 +139,7 @@ func (r *Repacker) handleCopies(ctx context.Context, q scheduler.Request) {
 		return
 	}
 	if next.FileID == 0 {
-		if err := r.root.Remove(stagedName(f.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := r.staging.Remove(f.Path); err != nil {
 			r.log.Warn("repack: remove a staged file", "path", f.Path, "err", err)
 		}
 		return

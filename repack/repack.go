@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -56,6 +55,9 @@ type Config struct {
 	// MaxAttempts is how many requests for one file (read or write) may
 	// fail before the repack gives the file up and reports it; 0 means 3.
 	MaxAttempts int
+	// Staging keeps the files between their read and their write; nil
+	// means a directory, Dir/staging.
+	Staging Staging
 	// Clock: nil means the real clock; use the library's in virtual time.
 	Clock clock.Clock
 	// Logger: nil means none.
@@ -117,8 +119,7 @@ type Repacker struct {
 	cat     catalog.Catalog
 	clk     clock.Clock
 	log     *slog.Logger
-	staging *scheduler.DirSink
-	root    *os.Root // Dir/staging, for reading and removing staged files
+	staging Staging
 
 	mu   sync.Mutex
 	s    Scheduler
@@ -158,18 +159,15 @@ func New(cfg Config) (*Repacker, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	for _, d := range []string{"staging", "jobs"} {
-		if err := os.MkdirAll(filepath.Join(cfg.Dir, d), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(cfg.Dir, "jobs"), 0o755); err != nil {
+		return nil, err
+	}
+	r.staging = cfg.Staging
+	if r.staging == nil {
+		var err error
+		if r.staging, err = newDirStaging(filepath.Join(cfg.Dir, "staging"), r.clk); err != nil {
 			return nil, err
 		}
-	}
-	var err error
-	if r.staging, err = scheduler.NewDirSink(filepath.Join(cfg.Dir, "staging"), &scheduler.DirSinkOptions{Clock: r.clk}); err != nil {
-		return nil, err
-	}
-	if r.root, err = os.OpenRoot(filepath.Join(cfg.Dir, "staging")); err != nil {
-		r.staging.Close()
-		return nil, err
 	}
 	ents, err := os.ReadDir(filepath.Join(cfg.Dir, "jobs"))
 	if err != nil {
@@ -195,11 +193,8 @@ func New(cfg Config) (*Repacker, error) {
 	return r, nil
 }
 
-// Close releases the staging directory.
-func (r *Repacker) Close() error {
-	r.root.Close()
-	return r.staging.Close()
-}
+// Close releases the staging.
+func (r *Repacker) Close() error { return r.staging.Close() }
 
 // Attach gives the Repacker its scheduler, which must route repack
 // requests through Sink, Source and OnEnd, and resumes the jobs that
@@ -254,13 +249,7 @@ func (s *source) Open(ctx context.Context, q scheduler.Request) (io.ReadCloser, 
 		}
 		return s.next.Open(ctx, q)
 	}
-	return s.r.root.Open(stagedName(q.Path))
-}
-
-// stagedName is where the staging DirSink keeps a file of that catalog
-// path.
-func stagedName(path string) string {
-	return filepath.FromSlash(strings.TrimLeft(path, "/"))
+	return s.r.staging.Open(q.Path)
 }
 
 // Start begins the repack of volume onto volumes of pool: the volume
@@ -491,7 +480,7 @@ func (r *Repacker) handle(q scheduler.Request) {
 			r.log.Warn("repack: write a recalled file", "volume", volume, "file", q.FileID, "err", err)
 		}
 	case q.Kind == scheduler.Archive && (q.State == scheduler.Done || !r.stagedNeeded(ctx, volume, q.FileID)):
-		if err := r.root.Remove(stagedName(q.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := r.staging.Remove(q.Path); err != nil {
 			r.log.Warn("repack: remove a staged file", "path", q.Path, "err", err)
 		}
 	}
@@ -712,13 +701,9 @@ func (r *Repacker) submit(ctx context.Context, j *job, reqs []scheduler.Request)
 	return nil
 }
 
-// staged reports whether the staging directory holds f whole: the
-// staging sink renames a file into place only once it is verified and
-// synced.
-func (r *Repacker) staged(f catalog.File) bool {
-	fi, err := r.root.Stat(stagedName(f.Path))
-	return err == nil && fi.Mode().IsRegular() && fi.Size() == f.Size
-}
+// staged reports whether the staging holds f whole (the default one
+// shows a file only once it is verified and synced).
+func (r *Repacker) staged(f catalog.File) bool { return r.staging.Has(f.Path, f.Size) }
 
 // saveLocked writes j to Dir/jobs atomically: a temporary file, synced,
 // renamed, and the directory synced.
