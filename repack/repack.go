@@ -131,6 +131,16 @@ type Repacker struct {
 	busy   bool
 	turn   *sync.Cond
 	events []scheduler.Request
+	// misses counts, by file, reads that ended done without the file
+	// staged whole (in memory: a restart tries again).
+	misses map[int64]int
+}
+
+// missed returns the misses of a file.
+func (r *Repacker) missed(id int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.misses[id]
 }
 
 // groupPrefix starts the scheduler group of every repack request:
@@ -475,7 +485,21 @@ func (r *Repacker) handle(q scheduler.Request) {
 	}
 	switch {
 	case q.Kind == scheduler.Recall && q.State == scheduler.Done:
-		// On to the write, unless the copy left meanwhile.
+		// On to the write, unless the copy left meanwhile. A read that
+		// ended done without staging the file whole counts as failed,
+		// so that a staging that never holds it cannot loop for ever.
+		if !r.staging.Has(q.Path, q.Size) {
+			r.mu.Lock()
+			if r.misses == nil {
+				r.misses = map[int64]int{}
+			}
+			r.misses[q.FileID]++
+			r.mu.Unlock()
+			r.log.Warn("repack: a read ended without staging the file whole", "volume", volume, "file", q.FileID, "path", q.Path)
+		}
+		if r.missed(q.FileID) >= r.cfg.MaxAttempts {
+			break
+		}
 		if err := r.reconcileFiles(ctx, j, q.FileID); err != nil {
 			r.log.Warn("repack: write a recalled file", "volume", volume, "file", q.FileID, "err", err)
 		}
@@ -592,6 +616,14 @@ func (r *Repacker) reconcile(ctx context.Context, volume string) error {
 			reason[q.FileID] = q.Reason
 		}
 	}
+	r.mu.Lock()
+	for id, n := range r.misses {
+		if n > 0 {
+			fails[id] += n
+			reason[id] = "read done without staging the file whole"
+		}
+	}
+	r.mu.Unlock()
 	var want []scheduler.Request
 	left, givenUp := 0, map[int64]string{}
 	for c, err := range r.cat.VolumeCopies(ctx, volume) {
