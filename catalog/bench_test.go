@@ -8,9 +8,9 @@ import (
 
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
-	"github.com/tapekit/tapekit/catalog/internal/pgtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
 	"github.com/tapekit/tapekit/catalog/sqlite"
+	"github.com/tapekit/tapekit/internal/pgtest"
 )
 
 // TestMain stops the PostgreSQL server the benchmarks start on demand.

@@ -59,6 +59,16 @@
 // entries deleted before a time for good. Ids are never reused, not even
 // after a purge.
 //
+// # The scheduler's queue
+//
+// Queue is an optional interface (cat.(catalog.Queue)) that keeps a
+// scheduler's recall and archive requests in the catalog's database, so
+// they survive a restart. An entry is enqueued as queued, claimed by a
+// host (running), requeued, and ends exactly once (Finish: done, failed or
+// cancelled). Claim never gives one entry to two hosts, so hosts sharing a
+// PostgreSQL catalog share one queue; RecoverHost requeues what a
+// restarting host was running.
+//
 // # Errors
 //
 // Sentinels (ErrNotFound, ErrExists, ErrInvalidPath, ErrUnknownAlgorithm,

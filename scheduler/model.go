@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/tapekit/tapekit/changer"
@@ -82,6 +83,14 @@ type Request struct {
 	StorageClass string
 	CopyNo       int64
 	Pool         string
+	// Relocate makes an archive move copy CopyNo of the file off the
+	// volume named here (a repack) instead of adding a copy: the new copy
+	// replaces the old one in the catalog (catalog.RelocateCopies) once it
+	// is synchronised on tape. CopyNo is required; Pool, when given, is
+	// the destination pool (new media), else the class's pool for that
+	// copy. The request ends Done at once if the copy has already left
+	// the volume, and fails if the file is deleted meanwhile.
+	Relocate string
 
 	Requester string
 	// Activity is the fair-share tenant (an experiment, "repack", ...).
@@ -139,4 +148,19 @@ type Drive struct {
 	Name    string // unique; also names the drive in logs and metrics
 	Drive   tape.Drive
 	Element changer.Address // the changer's data-transfer element
+	// Reads and Writes list the media types (catalog.Volume.MediaType,
+	// "LTO-8") the drive reads and writes; nil means every one. In a
+	// library of mixed generations (an LTO-9 drive reads LTO-8 and LTO-9
+	// only) the planner gives a drive only volumes it can read, and
+	// archives only to pools whose volumes it can write; a recall no
+	// drive can read fails with the reason.
+	Reads, Writes []string
+}
+
+func (d *Drive) reads(media string) bool {
+	return media == "" || d.Reads == nil || slices.Contains(d.Reads, media)
+}
+
+func (d *Drive) writes(media string) bool {
+	return media == "" || d.Writes == nil || slices.Contains(d.Writes, media)
 }

@@ -178,7 +178,9 @@ func (l *Library) move(ctx context.Context, from, to changer.Address) error {
 			}
 		} else {
 			d.threaded, d.pos, d.stopped, d.powerLost = true, 0, false, ""
+			l.mu.Lock()
 			cart.mounts++
+			l.mu.Unlock()
 			d.stats.Mounts++
 			d.stats.Loading += cart.geo.Load()
 			d.debt += cart.geo.Load()

@@ -615,7 +615,11 @@ func (s *driveState) load(ctx context.Context) error {
 	}
 	s.threaded, s.pos, s.stopped, s.powerLost = true, 0, false, ""
 	s.mediumChanged = true
+	// Cartridge fields are read by every drive's persist (saveLocked,
+	// under l.mu): change them under it.
+	s.lib.mu.Lock()
 	c.mounts++
+	s.lib.mu.Unlock()
 	s.stats.Mounts++
 	s.stats.Loading += c.geo.Load()
 	if err := s.spend(ctx, c.geo.Load()); err != nil {
@@ -625,7 +629,9 @@ func (s *driveState) load(ctx context.Context) error {
 }
 
 func (s *driveState) clean(ctx context.Context, c *cartridge) error {
+	s.lib.mu.Lock()
 	c.cleaningUses++
+	s.lib.mu.Unlock()
 	if c.cleaningUses > cleaningLife {
 		s.alerts = s.alerts.With(alertExpiredCleaning)
 		return &tape.Error{Op: "load", Err: fmt.Errorf("%w: cleaning cartridge %s expired", tape.ErrCleaningCartridge, c.barcode)}

@@ -160,6 +160,9 @@ func (g *CostModel) Rewind(off int64) time.Duration {
 // drive.
 func (g *CostModel) Load() time.Duration { return g.m.Load }
 
+// Media returns the media type the model is of.
+func (g *CostModel) Media() *MediaType { return g.m }
+
 // Unload is the time of ejecting a cartridge at the beginning of tape; an
 // unload from offset off costs Rewind(off) + Unload().
 func (g *CostModel) Unload() time.Duration { return g.m.Unload }

@@ -28,4 +28,9 @@
 // CheckModel is a rapid state-machine test: it drives a catalog with
 // random operations, valid and invalid, and compares every result with a
 // simple in-memory model of the contract.
+//
+// TestQueue is the conformance suite of a catalog.Queue, run as subtests
+// on fresh queues; TestQueueShared checks that queues on one database
+// (several hosts) never claim one entry twice; CheckQueueModel is the
+// queue's rapid state machine.
 package catalogtest

@@ -13,8 +13,8 @@ import (
 
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/catalogtest"
-	"github.com/tapekit/tapekit/catalog/internal/pgtest"
 	"github.com/tapekit/tapekit/catalog/postgres"
+	"github.com/tapekit/tapekit/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

@@ -3,6 +3,7 @@ package workload
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/tapekit/tapekit/catalog"
@@ -89,9 +90,20 @@ func Build(ctx context.Context, lib *simulator.Library, cat catalog.Catalog, vol
 	for _, m := range lib.Config().Media {
 		media[m.Name] = m
 	}
+	// One inventory for all volumes: Library.Cartridges walks every
+	// cartridge, and asking it per volume made a build of thousands of
+	// volumes quadratic.
+	carts := map[string]simulator.CartridgeInfo{}
+	for _, c := range lib.Cartridges() {
+		carts[c.Barcode] = c
+	}
 	out := make([][]format.Record, len(vols))
 	next := 0
 	for i, v := range vols {
+		info := carts[v.Barcode]
+		if info.BytesUsed > 0 {
+			return nil, fmt.Errorf("%w: %s holds %d bytes", ErrNotBlank, v.Barcode, info.BytesUsed)
+		}
 		files := make([]File, len(v.Files))
 		for j, f := range v.Files {
 			f.FileID = strconv.FormatInt(ids[next], 10)
@@ -107,11 +119,10 @@ func Build(ctx context.Context, lib *simulator.Library, cat catalog.Catalog, vol
 			return nil, err
 		}
 		out[i] = recs
-		var info simulator.CartridgeInfo
-		for _, c := range lib.Cartridges() {
-			if c.Barcode == v.Barcode {
-				info = c
-			}
+		// The fill level: the offset of end of data.
+		used, err := lib.TapeOffset(v.Barcode, math.MaxInt64)
+		if err != nil {
+			return nil, err
 		}
 		m := media[info.Media]
 		if m == nil {
@@ -127,7 +138,7 @@ func Build(ctx context.Context, lib *simulator.Library, cat catalog.Catalog, vol
 		if err != nil {
 			return nil, err
 		}
-		if err := commit(ctx, cat, v.Barcode, recs, sizes, info.BytesUsed, co.Batch); err != nil {
+		if err := commit(ctx, cat, v.Barcode, recs, sizes, used, co.Batch); err != nil {
 			return nil, err
 		}
 	}

@@ -78,19 +78,20 @@ func (o *Options) withDefaults() Options {
 // verifies them. Its Meta.FileID is written as is: with a catalog, Build
 // takes the ids the catalog assigns.
 func Fill(lib *simulator.Library, barcode string, files []File, opts *Options) ([]format.Record, error) {
+	for _, c := range lib.Cartridges() {
+		if c.Barcode == barcode && c.BytesUsed > 0 {
+			return nil, fmt.Errorf("%w: %s holds %d bytes", ErrNotBlank, barcode, c.BytesUsed)
+		}
+	}
 	recs, _, err := fill(lib, barcode, files, opts.withDefaults())
 	return recs, err
 }
 
-// fill is Fill; it also returns the bytes each file takes on tape.
+// fill is Fill without the check that the cartridge is blank (the caller
+// makes it); it also returns the bytes each file takes on tape.
 func fill(lib *simulator.Library, barcode string, files []File, o Options) ([]format.Record, []int64, error) {
 	if o.BlockSize < 512 || o.BlockSize%512 != 0 {
 		return nil, nil, fmt.Errorf("%w: block size %d: want a positive multiple of 512", format.ErrBadMetadata, o.BlockSize)
-	}
-	for _, c := range lib.Cartridges() {
-		if c.Barcode == barcode && c.BytesUsed > 0 {
-			return nil, nil, fmt.Errorf("%w: %s holds %d bytes", ErrNotBlank, barcode, c.BytesUsed)
-		}
 	}
 	label, err := format.MarshalLabel(format.VolumeLabel{
 		Barcode: barcode, Format: format.FormatPAX, Version: format.Version,
