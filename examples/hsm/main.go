@@ -21,6 +21,9 @@ import (
 	"github.com/tapekit/tapekit/examples/hsm/internal/server"
 )
 
+// flushEvery is how often the archiver looks for precious files due.
+const flushEvery = 2 * time.Second
+
 // tokenEnv names the environment variable whose value, when set, is
 // accepted as an admin token.
 const tokenEnv = "TAPEKIT_HSM_TOKEN"
@@ -42,6 +45,7 @@ type flags struct {
 	logLevel          slog.Level
 	shutdownGrace     time.Duration
 	diskLifetime      time.Duration
+	simSpeed          float64
 }
 
 // run is main without the process: it serves until ctx ends and returns
@@ -62,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.Int64Var(&f.maxFileSize, "max-file-size", 0, "largest PUT in `BYTES` (0: the cache quota)")
 	fs.DurationVar(&f.diskLifetime, "disk-lifetime", server.DefaultDiskLifetime, "pin lifetime of staged files when a stage request gives none")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a shutdown waits for requests in flight")
+	fs.Float64Var(&f.simSpeed, "sim-speed", 30, "how many times faster than a real library the demo library runs (30: a mount takes about a second)")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log `LEVEL`: DEBUG, INFO, WARN or ERROR")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -71,6 +76,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hsm: unexpected arguments %q: everything is set with flags (hsm -help)\n", fs.Args())
+		return 2
+	}
+	if f.simSpeed < 1 || f.simSpeed > 1e6 {
+		fmt.Fprintln(stderr, "hsm: -sim-speed must be between 1 (real time) and 1000000")
 		return 2
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
@@ -124,19 +133,29 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 			err = cerr
 		}
 	}()
+	tp, err := openTape(ctx, f.data, f.simSpeed, cat, c, log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{
-		Cache: c, Catalog: cat, Scheduler: newNoTape(), Tokens: tokens,
+		Cache: c, Catalog: cat, Scheduler: tp.sched, Tokens: tokens,
 		SiteName: f.siteName, BaseURL: f.baseURL, MaxFileSize: f.maxFileSize,
 		DefaultDiskLifetime: f.diskLifetime, Logger: log, StateDir: f.data,
 	})
 	if err != nil {
-		return err
+		return errors.Join(err, tp.close())
 	}
+	tp.onEnd = srv.RecallEnded
+	// The tape side stops first (its last ends still reach the server),
+	// then the server, then (deferred above) the catalog and the cache.
 	defer func() {
-		if cerr := srv.Close(); err == nil {
-			err = cerr
+		terr := tp.close()
+		serr := srv.Close()
+		if err == nil {
+			err = errors.Join(terr, serr)
 		}
 	}()
+	tp.start(context.WithoutCancel(ctx), flushEvery)
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return err
@@ -152,7 +171,7 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 		scheme = "https"
 	}
 	base := scheme + "://" + ln.Addr().String()
-	printBanner(stdout, base, f, created)
+	printBanner(stdout, base, f, created, tp.describe())
 	log.Info("serving", "url", base, "data", f.data)
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -187,10 +206,10 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 
 // printBanner says what started and how to use it. A token created now is
 // printed this once; it stays in the token file.
-func printBanner(w io.Writer, base string, f flags, created string) {
+func printBanner(w io.Writer, base string, f flags, created, library string) {
 	fmt.Fprintf(w, "tapekit hsm serving %s\n", base)
-	fmt.Fprintf(w, "  data:      %s (cache/, catalog.db, stages.jsonl, tokens.json)\n", f.data)
-	fmt.Fprintf(w, "  tape:      none wired in yet: files stay on disk, recalls fail\n")
+	fmt.Fprintf(w, "  data:      %s (cache/, catalog.db, library/, stages.jsonl, tokens.json)\n", f.data)
+	fmt.Fprintf(w, "  tape:      %s, %g times faster than real\n", library, f.simSpeed)
 	fmt.Fprintf(w, "  discovery: %s/.well-known/wlcg-tape-rest-api\n", base)
 	tok := "$TOKEN"
 	if created != "" {
