@@ -6,10 +6,23 @@
 //	go run ./examples/hsm                    # serve on 127.0.0.1:8080, state in ./hsm-data
 //	go run ./examples/hsm -listen :8443 -tls-cert c.pem -tls-key k.pem -base-url https://hsm.example.org:8443
 //
-// This version serves the disk side; the tape side (the volume-batching
-// scheduler on the simulator or a real library) plugs in behind the
-// server.Scheduler interface. Until then every recall fails at once with a
-// reason that says so.
+// # The tape side
+//
+// Behind the cache runs the volume-batching scheduler (package scheduler)
+// on a simulated LTO-9 library kept in DATA/library: 4 drives and 16
+// cartridges, created on first start and registered in the catalog as
+// blank volumes of the pool "tape" (class "default", one copy). The
+// library runs on the real clock, -sim-speed times faster than a real one
+// (default 30: a mount takes about a second). The SQLite catalog
+// (DATA/catalog.db) also keeps the scheduler's queue, so queued and
+// running requests survive a restart or a kill -9. Every 2 s the archiver
+// submits the precious files of the cache as archives (the cache's flush
+// policy decides which are due); a file becomes DISK_AND_TAPE once its
+// copy is committed after the synchronising filemark. Stage requests
+// become recalls, batched by tape, verified into the cache. SIGTERM or
+// SIGINT stops taking requests, lets the mounts in progress end or go back
+// to the queue, and saves the library. A real library (SG_IO drives, an
+// SMC or mtx changer) and PostgreSQL are not wired into this command yet.
 //
 // # Tokens
 //
