@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/tapekit/tapekit/cache"
+	"github.com/tapekit/tapekit/catalog"
+	"github.com/tapekit/tapekit/catalog/sqlite"
+	"github.com/tapekit/tapekit/examples/hsm/internal/archiver"
+	"github.com/tapekit/tapekit/examples/hsm/internal/cachesink"
+	"github.com/tapekit/tapekit/scheduler"
+	"github.com/tapekit/tapekit/simulator"
+)
+
+// The demo's catalog names: every file goes to one copy in pool "tape".
+const (
+	demoPool  = "tape"
+	demoClass = "default"
+)
+
+// tapeSide is the tape half of the HSM: the library, the scheduler that
+// runs its drives, and the archiver that feeds it the cache's precious
+// files.
+type tapeSide struct {
+	lib   *simulator.Library
+	sched *scheduler.Scheduler
+	arch  *archiver.Archiver
+	log   *slog.Logger
+	// onEnd is called for every request that ends, after the archiver:
+	// the server's RecallEnded, set once the server exists.
+	onEnd func(scheduler.Request)
+
+	stop func()        // ends Run and the archiver
+	done chan struct{} // closed when both have returned
+}
+
+// openTape opens the demo library kept in DIR/library (a simulated LTO-9
+// library with 4 drives and 16 blank cartridges, created on first start)
+// on a real clock speed times faster than library time, registers its
+// cartridges in the catalog as blank volumes of the demo pool (once), and
+// assembles the scheduler over it with the cache as its sink and source.
+func openTape(ctx context.Context, dir string, speed float64, cat *sqlite.DB, c *cache.Cache, log *slog.Logger) (*tapeSide, error) {
+	lib, err := simulator.Open(filepath.Join(dir, "library"), nil, &simulator.Options{Clock: clock.New(), Scale: speed, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	t := &tapeSide{lib: lib, log: log, done: make(chan struct{})}
+	if err := t.register(ctx, cat); err != nil {
+		lib.Close()
+		return nil, err
+	}
+	var drives []scheduler.Drive
+	for i := range lib.NumDrives() {
+		d, err := lib.Drive(i)
+		if err != nil {
+			lib.Close()
+			return nil, err
+		}
+		drives = append(drives, scheduler.Drive{Name: fmt.Sprintf("drive%d", i), Drive: d, Element: lib.DriveAddress(i)})
+	}
+	sink := cachesink.New(c, cat)
+	pol := scheduler.DefaultPolicy()
+	// A demo writes a file to tape at once; a site batches (the cache's
+	// flush policy decides when files are due).
+	pol.ArchiveMinBytes, pol.ArchiveMinFiles, pol.ArchiveMaxAge = 0, 0, 0
+	t.sched, err = scheduler.New(scheduler.Config{
+		Catalog: cat, Queue: cat, Changer: lib.Changer(), Drives: drives,
+		Sink: sink, Source: sink, Clock: lib.Clock(), Host: "hsm", Policy: pol, Logger: log,
+		OnEnd: func(r scheduler.Request) {
+			t.arch.Ended(r)
+			if t.onEnd != nil {
+				t.onEnd(r)
+			}
+		},
+	})
+	if err != nil {
+		lib.Close()
+		return nil, err
+	}
+	t.arch, err = archiver.New(archiver.Config{Cache: c, Catalog: cat, Scheduler: t.sched, StorageClass: demoClass, Logger: log})
+	if err != nil {
+		lib.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// register puts the demo pool and class in the catalog and every data
+// cartridge of the library as a blank volume, unless it is there already.
+func (t *tapeSide) register(ctx context.Context, cat catalog.Catalog) error {
+	pools, err := cat.Pools(ctx)
+	if err != nil {
+		return err
+	}
+	have := false
+	for _, p := range pools {
+		have = have || p.Name == demoPool
+	}
+	if !have {
+		if err := cat.PutPool(ctx, catalog.Pool{Name: demoPool, Description: "the demo library's cartridges"}); err != nil {
+			return err
+		}
+	}
+	if _, err := cat.StorageClass(ctx, demoClass); errors.Is(err, catalog.ErrUnknownStorageClass) {
+		if err := cat.PutStorageClass(ctx, catalog.StorageClass{Name: demoClass, Pools: []string{demoPool}}); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	for _, ci := range t.lib.Cartridges() {
+		if simulator.IsCleaning(ci.Barcode) {
+			continue
+		}
+		if _, err := cat.Volume(ctx, ci.Barcode); err == nil {
+			continue
+		} else if !errors.Is(err, catalog.ErrUnknownVolume) {
+			return err
+		}
+		m, ok := simulator.LookupMedia(ci.Media)
+		if !ok {
+			continue
+		}
+		if err := cat.AddVolume(ctx, catalog.Volume{Barcode: ci.Barcode, MediaType: m.Name, Library: "demo",
+			Pool: demoPool, State: catalog.StateActive, Capacity: m.Capacity}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// start runs the scheduler and the archiver (a flush every few seconds)
+// until stop.
+func (t *tapeSide) start(ctx context.Context, flushEvery time.Duration) {
+	ctx, cancel := context.WithCancel(ctx)
+	t.stop = cancel
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		if err := t.sched.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			t.log.Error("scheduler stopped", "err", err)
+		}
+	}()
+	go func() {
+		t.arch.Run(ctx, flushEvery)
+		<-ran
+		close(t.done)
+	}()
+}
+
+// close stops the scheduler (running mounts end or their requests go
+// back to the queue, which the catalog keeps) and the archiver, then
+// closes the library, which saves its state.
+func (t *tapeSide) close() error {
+	if t.stop != nil {
+		t.stop()
+		<-t.done
+	}
+	return t.lib.Close()
+}
+
+// describe says what the library holds, for the banner.
+func (t *tapeSide) describe() string {
+	carts := 0
+	for _, ci := range t.lib.Cartridges() {
+		if !simulator.IsCleaning(ci.Barcode) {
+			carts++
+		}
+	}
+	media := strings.Join(mediaNames(t.lib), ", ")
+	return fmt.Sprintf("a simulated %s library, %d drives, %d cartridges", media, t.lib.NumDrives(), carts)
+}
+
+func mediaNames(lib *simulator.Library) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ci := range lib.Cartridges() {
+		if !simulator.IsCleaning(ci.Barcode) && !seen[ci.Media] {
+			seen[ci.Media] = true
+			out = append(out, ci.Media)
+		}
+	}
+	return out
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tapekit/tapekit/catalog"
+	"github.com/tapekit/tapekit/catalog/sqlite"
+	"github.com/tapekit/tapekit/simulator"
+	"github.com/tapekit/tapekit/simulator/workload"
+	"github.com/tapekit/tapekit/tape/format"
+)
+
+// These tests run the whole program over real HTTP with its tape side: a
+// simulated library on a real clock, 3000 times faster than a real one.
+const fastSim = "3000"
+
+const testToken = "tape-token-0123456789abcdef"
+
+// client speaks to a running server with the admin token.
+type client struct {
+	t    *testing.T
+	base string
+}
+
+func (c client) do(method, path, body string) (int, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return r.StatusCode, string(b)
+}
+
+// until polls f every 20 ms until it returns true, for at most d.
+func until(t *testing.T, d time.Duration, what string, f func() bool) {
+	t.Helper()
+	for end := time.Now().Add(d); !f(); {
+		if time.Now().After(end) {
+			t.Fatalf("%s: not after %v", what, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The README's walk-through, as a test: PUT, archived (DISK_AND_TAPE),
+// evicted (TAPE), staged back from tape (COMPLETED), read whole,
+// released.
+func TestWalkThroughOnTheLibrary(t *testing.T) {
+	t.Setenv(tokenEnv, testToken)
+	addr, _, stop := start(t, "-data", t.TempDir(), "-sim-speed", fastSim)
+	defer stop()
+	c := client{t, "http://" + addr}
+	data := bytes.Repeat([]byte("tapekit walk-through "), 50_000)
+	if code, b := c.do("PUT", "/files/demo/myfile", string(data)); code != http.StatusCreated {
+		t.Fatalf("PUT: %d %s", code, b)
+	}
+	info := func() string {
+		_, b := c.do("POST", "/api/v1/archiveinfo", `{"paths":["/demo/myfile"]}`)
+		return b
+	}
+	until(t, 20*time.Second, "archived", func() bool { return strings.Contains(info(), "DISK_AND_TAPE") })
+	if code, b := c.do("POST", "/admin/v1/evict", `{"paths":["/demo/myfile"]}`); code != http.StatusOK || !strings.Contains(b, `"evicted":true`) {
+		t.Fatalf("evict: %d %s", code, b)
+	}
+	if b := info(); !strings.Contains(b, `"locality":"TAPE"`) {
+		t.Fatalf("after evict: %s", b)
+	}
+	code, b := c.do("POST", "/api/v1/stage", `{"files":[{"path":"/demo/myfile"}]}`)
+	id := regexp.MustCompile(`"requestId":"([^"]+)"`).FindStringSubmatch(b)
+	if code != http.StatusCreated || id == nil {
+		t.Fatalf("stage: %d %s", code, b)
+	}
+	until(t, 30*time.Second, "stage COMPLETED", func() bool {
+		_, b := c.do("GET", "/api/v1/stage/"+id[1], "")
+		if strings.Contains(b, `"FAILED"`) {
+			t.Fatalf("stage failed: %s", b)
+		}
+		return strings.Contains(b, `"state":"COMPLETED"`)
+	})
+	if code, got := c.do("GET", "/files/demo/myfile", ""); code != http.StatusOK || got != string(data) {
+		t.Fatalf("GET: %d, %d bytes, want %d identical", code, len(got), len(data))
+	}
+	if code, b := c.do("POST", "/api/v1/release/"+id[1], `{"paths":["/demo/myfile"]}`); code != http.StatusOK {
+		t.Fatalf("release: %d %s", code, b)
+	}
+}
+
+// A stage request of 1,000 files spread over 20 tapes recalls every file
+// whole and mounts each tape once.
+func TestRecall1000From20Tapes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 files")
+	}
+	t.Setenv(tokenEnv, testToken)
+	dir := t.TempDir()
+	const tapes, per = 20, 50
+	// Lay out the tapes and the catalog before the first start, as a
+	// site that has data on tape does.
+	cfg := simulator.DefaultConfig()
+	cfg.Slots = tapes + 4
+	cfg.Cartridges = nil
+	var vols []workload.Volume
+	var paths []string
+	seed := uint64(1)
+	for i := range tapes {
+		bc := fmt.Sprintf("RC%04dL9", i)
+		cfg.Cartridges = append(cfg.Cartridges, simulator.CartridgeConfig{Barcode: bc, Slot: i + 1})
+		v := workload.Volume{Barcode: bc}
+		for j := range per {
+			p := fmt.Sprintf("/run/t%02d/f%03d", i, j)
+			v.Files = append(v.Files, workload.File{Meta: format.Meta{Path: p, Size: 20_000 + int64(j)}, Seed: seed})
+			seed++
+			paths = append(paths, p)
+		}
+		vols = append(vols, v)
+	}
+	lib, err := simulator.Open(filepath.Join(dir, "library"), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cat, err := sqlite.Open(ctx, filepath.Join(dir, "catalog.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.PutPool(ctx, catalog.Pool{Name: demoPool}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.PutStorageClass(ctx, catalog.StorageClass{Name: demoClass, Pools: []string{demoPool}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := workload.Build(ctx, lib, cat, vols, workload.CatalogOptions{Pool: demoPool, StorageClass: demoClass, Library: "demo"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cat.Close()
+	lib.Close()
+	files := map[string]workload.File{}
+	for _, v := range vols {
+		for _, f := range v.Files {
+			files[f.Path] = f
+		}
+	}
+
+	addr, _, stop := start(t, "-data", dir, "-sim-speed", fastSim)
+	c := client{t, "http://" + addr}
+	var body struct {
+		Files []map[string]string `json:"files"`
+	}
+	for _, p := range paths {
+		body.Files = append(body.Files, map[string]string{"path": p})
+	}
+	req, _ := json.Marshal(body)
+	code, b := c.do("POST", "/api/v1/stage", string(req))
+	id := regexp.MustCompile(`"requestId":"([^"]+)"`).FindStringSubmatch(b)
+	if code != http.StatusCreated || id == nil {
+		t.Fatalf("stage: %d %s", code, b)
+	}
+	until(t, 60*time.Second, "1,000 files COMPLETED", func() bool {
+		_, b := c.do("GET", "/api/v1/stage/"+id[1], "")
+		if strings.Contains(b, `"FAILED"`) {
+			t.Fatalf("a file failed: %.2000s", b)
+		}
+		return strings.Count(b, `"state":"COMPLETED"`) == len(paths)
+	})
+	for _, p := range []string{paths[0], paths[len(paths)/2], paths[len(paths)-1]} {
+		f := files[p]
+		want := make([]byte, f.Size)
+		f.Data().ReadAt(want, 0)
+		if code, got := c.do("GET", "/files"+p, ""); code != http.StatusOK || got != string(want) {
+			t.Errorf("GET %s: %d, %d bytes, want %d identical", p, code, len(got), len(want))
+		}
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lib, err = simulator.Open(filepath.Join(dir, "library"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	for _, ci := range lib.Cartridges() {
+		if strings.HasPrefix(ci.Barcode, "RC") && ci.Mounts != 1 {
+			t.Errorf("%s mounted %d times, want once", ci.Barcode, ci.Mounts)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cache")); err != nil {
+		t.Error(err)
+	}
+}
