@@ -11,7 +11,8 @@
 // Behind the cache runs the volume-batching scheduler (package scheduler)
 // on a simulated LTO-9 library kept in DATA/library: 4 drives and 16
 // cartridges, created on first start and registered in the catalog as
-// blank volumes of the pool "tape" (class "default", one copy). The
+// blank volumes: twelve in the pool "tape" (class "default", one copy)
+// and four in the pool "spare", as a repack's destination. The
 // library runs on the real clock, -sim-speed times faster than a real one
 // (default 30: a mount takes about a second). The SQLite catalog
 // (DATA/catalog.db) also keeps the scheduler's queue, so queued and
@@ -101,6 +102,9 @@
 //	GET  /admin/v1/pools                   volumes, capacity and copies of each pool
 //	GET  /admin/v1/volumes/BARCODE         a volume from the catalog, with its live copies
 //	GET  /admin/v1/stage                   every stage request, files counted by state
+//	POST /admin/v1/repack {"volume","pool"} repack a volume into a pool (package repack) → 201 status
+//	GET  /admin/v1/repack[/BARCODE]         every repack, or one: files and bytes left, rate, ETA, failures
+//	POST /admin/v1/repack/BARCODE/cancel   stop it; what has moved stays moved
 //
 // Drives, libraries, labelling, import/export and repack come with the
 // tape side.

@@ -138,7 +138,7 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 		return err
 	}
 	srv, err := server.New(server.Config{
-		Cache: c, Catalog: cat, Scheduler: tp.sched, Tokens: tokens,
+		Cache: c, Catalog: cat, Scheduler: tp.sched, Tokens: tokens, Repacker: tp.rp,
 		SiteName: f.siteName, BaseURL: f.baseURL, MaxFileSize: f.maxFileSize,
 		DefaultDiskLifetime: f.diskLifetime, Logger: log, StateDir: f.data,
 	})

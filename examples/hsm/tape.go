@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/tapekit/tapekit/catalog/sqlite"
 	"github.com/tapekit/tapekit/examples/hsm/internal/archiver"
 	"github.com/tapekit/tapekit/examples/hsm/internal/cachesink"
+	"github.com/tapekit/tapekit/repack"
 	"github.com/tapekit/tapekit/scheduler"
 	"github.com/tapekit/tapekit/simulator"
 )
@@ -24,6 +26,10 @@ import (
 const (
 	demoPool  = "tape"
 	demoClass = "default"
+	// sparePool holds the last cartridges of the demo library, empty, as
+	// a repack's destination.
+	sparePool = "spare"
+	spares    = 4
 )
 
 // tapeSide is the tape half of the HSM: the library, the scheduler that
@@ -33,6 +39,7 @@ type tapeSide struct {
 	lib   *simulator.Library
 	sched *scheduler.Scheduler
 	arch  *archiver.Archiver
+	rp    *repack.Repacker
 	log   *slog.Logger
 	// onEnd is called for every request that ends, after the archiver:
 	// the server's RecallEnded, set once the server exists.
@@ -67,14 +74,26 @@ func openTape(ctx context.Context, dir string, speed float64, cat *sqlite.DB, c 
 		drives = append(drives, scheduler.Drive{Name: fmt.Sprintf("drive%d", i), Drive: d, Element: lib.DriveAddress(i)})
 	}
 	sink := cachesink.New(c, cat)
+	t.rp, err = repack.New(repack.Config{Catalog: cat, Dir: filepath.Join(dir, "repack"), Clock: lib.Clock(), Logger: log})
+	if err != nil {
+		lib.Close()
+		return nil, err
+	}
 	pol := scheduler.DefaultPolicy()
+	// Repacks run as their own activity, with a quarter of the drives
+	// when users want them too.
+	pol.Shares = map[string]float64{"default": 3, "repack": 1}
 	// A demo writes a file to tape at once; a site batches (the cache's
 	// flush policy decides when files are due).
 	pol.ArchiveMinBytes, pol.ArchiveMinFiles, pol.ArchiveMaxAge = 0, 0, 0
 	t.sched, err = scheduler.New(scheduler.Config{
 		Catalog: cat, Queue: cat, Changer: lib.Changer(), Drives: drives,
-		Sink: sink, Source: sink, Clock: lib.Clock(), Host: "hsm", Policy: pol, Logger: log,
+		Sink: t.rp.Sink(sink), Source: t.rp.Source(sink), Clock: lib.Clock(), Host: "hsm", Policy: pol, Logger: log,
 		OnEnd: func(r scheduler.Request) {
+			if repack.IsRepack(r) {
+				t.rp.OnEnd(r)
+				return
+			}
 			t.arch.Ended(r)
 			if t.onEnd != nil {
 				t.onEnd(r)
@@ -82,6 +101,7 @@ func openTape(ctx context.Context, dir string, speed float64, cat *sqlite.DB, c 
 		},
 	})
 	if err != nil {
+		t.rp.Close()
 		lib.Close()
 		return nil, err
 	}
@@ -100,12 +120,12 @@ func (t *tapeSide) register(ctx context.Context, cat catalog.Catalog) error {
 	if err != nil {
 		return err
 	}
-	have := false
-	for _, p := range pools {
-		have = have || p.Name == demoPool
-	}
-	if !have {
-		if err := cat.PutPool(ctx, catalog.Pool{Name: demoPool, Description: "the demo library's cartridges"}); err != nil {
+	for _, p := range []catalog.Pool{{Name: demoPool, Description: "the demo library's cartridges"},
+		{Name: sparePool, Description: "empty cartridges of the demo library, for repacks"}} {
+		if slices.ContainsFunc(pools, func(q catalog.Pool) bool { return q.Name == p.Name }) {
+			continue
+		}
+		if err := cat.PutPool(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -116,9 +136,16 @@ func (t *tapeSide) register(ctx context.Context, cat catalog.Catalog) error {
 	} else if err != nil {
 		return err
 	}
+	var data []simulator.CartridgeInfo
 	for _, ci := range t.lib.Cartridges() {
-		if simulator.IsCleaning(ci.Barcode) {
-			continue
+		if !simulator.IsCleaning(ci.Barcode) {
+			data = append(data, ci)
+		}
+	}
+	for i, ci := range data {
+		pool := demoPool
+		if i >= len(data)-spares && len(data) > spares {
+			pool = sparePool
 		}
 		if _, err := cat.Volume(ctx, ci.Barcode); err == nil {
 			continue
@@ -130,7 +157,7 @@ func (t *tapeSide) register(ctx context.Context, cat catalog.Catalog) error {
 			continue
 		}
 		if err := cat.AddVolume(ctx, catalog.Volume{Barcode: ci.Barcode, MediaType: m.Name, Library: "demo",
-			Pool: demoPool, State: catalog.StateActive, Capacity: m.Capacity}); err != nil {
+			Pool: pool, State: catalog.StateActive, Capacity: m.Capacity}); err != nil {
 			return err
 		}
 	}
@@ -150,6 +177,10 @@ func (t *tapeSide) start(ctx context.Context, flushEvery time.Duration) {
 		}
 	}()
 	go func() {
+		// Repacks a previous run left carry on.
+		if err := t.rp.Attach(ctx, t.sched); err != nil && ctx.Err() == nil {
+			t.log.Error("repack: resume", "err", err)
+		}
 		t.arch.Run(ctx, flushEvery)
 		<-ran
 		close(t.done)
@@ -164,7 +195,7 @@ func (t *tapeSide) close() error {
 		t.stop()
 		<-t.done
 	}
-	return t.lib.Close()
+	return errors.Join(t.rp.Close(), t.lib.Close())
 }
 
 // describe says what the library holds, for the banner.

@@ -202,3 +202,80 @@ func TestRecall1000From20Tapes(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A repack through the admin API: the files archived on a volume move to
+// the spare pool; the repack reports done with nothing left; the old
+// volume is disabled; the files stage back from the new volume whole. A
+// second start of a running repack is refused (409), an unknown volume
+// is 404.
+func TestRepackThroughAdmin(t *testing.T) {
+	t.Setenv(tokenEnv, testToken)
+	addr, _, stop := start(t, "-data", t.TempDir(), "-sim-speed", fastSim)
+	defer stop()
+	c := client{t, "http://" + addr}
+	contents := map[string]string{}
+	for i := range 3 {
+		p := fmt.Sprintf("/rp/f%d", i)
+		contents[p] = strings.Repeat(p, 30_000+i)
+		if code, b := c.do("PUT", "/files"+p, contents[p]); code != http.StatusCreated {
+			t.Fatalf("PUT: %d %s", code, b)
+		}
+	}
+	paths := `{"paths":["/rp/f0","/rp/f1","/rp/f2"]}`
+	until(t, 20*time.Second, "archived", func() bool {
+		_, b := c.do("POST", "/api/v1/archiveinfo", paths)
+		return strings.Count(b, "DISK_AND_TAPE") == 3
+	})
+	// A volume the files went to, and how many it holds.
+	vol, n := "", ""
+	for i := 1; i <= 12 && vol == ""; i++ {
+		bc := fmt.Sprintf("TK%04dL9", i)
+		_, b := c.do("GET", "/admin/v1/volumes/"+bc, "")
+		if m := regexp.MustCompile(`"copies":([1-9])`).FindStringSubmatch(b); m != nil {
+			vol, n = bc, m[1]
+		}
+	}
+	if vol == "" {
+		t.Fatal("no volume holds a copy")
+	}
+	code, b := c.do("POST", "/admin/v1/repack", `{"volume":"`+vol+`","pool":"spare"}`)
+	if code != http.StatusCreated || !strings.Contains(b, `"files":`+n) {
+		t.Fatalf("start: %d %s", code, b)
+	}
+	if code, b := c.do("POST", "/admin/v1/repack", `{"volume":"`+vol+`","pool":"spare"}`); code != http.StatusConflict && !strings.Contains(b, `"state":"done"`) {
+		t.Errorf("second start: %d %s", code, b)
+	}
+	if code, _ := c.do("GET", "/admin/v1/repack/NOSUCH", ""); code != http.StatusNotFound {
+		t.Errorf("unknown volume: %d", code)
+	}
+	until(t, 30*time.Second, "repack done", func() bool {
+		_, b := c.do("GET", "/admin/v1/repack/"+vol, "")
+		return strings.Contains(b, `"state":"done"`) && strings.Contains(b, `"files_left":0`)
+	})
+	if _, b := c.do("GET", "/admin/v1/volumes/"+vol, ""); !strings.Contains(b, `"state":"disabled"`) || !strings.Contains(b, `"copies":0`) {
+		t.Errorf("old volume after the repack: %s", b)
+	}
+	if _, b := c.do("GET", "/admin/v1/repack", ""); !strings.Contains(b, vol) {
+		t.Errorf("repack list: %s", b)
+	}
+	if code, b := c.do("POST", "/admin/v1/evict", paths); code != http.StatusOK || strings.Count(b, `"evicted":true`) != 3 {
+		t.Fatalf("evict: %d %s", code, b)
+	}
+	code, b = c.do("POST", "/api/v1/stage", `{"files":[{"path":"/rp/f0"},{"path":"/rp/f1"},{"path":"/rp/f2"}]}`)
+	id := regexp.MustCompile(`"requestId":"([^"]+)"`).FindStringSubmatch(b)
+	if code != http.StatusCreated || id == nil {
+		t.Fatalf("stage: %d %s", code, b)
+	}
+	until(t, 30*time.Second, "staged from the new volume", func() bool {
+		_, b := c.do("GET", "/api/v1/stage/"+id[1], "")
+		if strings.Contains(b, "FAILED") {
+			t.Fatalf("stage: %s", b)
+		}
+		return strings.Count(b, "COMPLETED") == 3
+	})
+	for p, want := range contents {
+		if code, got := c.do("GET", "/files"+p, ""); code != http.StatusOK || got != want {
+			t.Errorf("GET %s: %d, %d bytes", p, code, len(got))
+		}
+	}
+}

@@ -94,6 +94,10 @@ func TestBadInput(t *testing.T) {
 		{"evict: malformed", "POST", "/admin/v1/evict", adminTok, `{"paths": "/keep/disk"}`, nil, 400, "paths must be an array"},
 		{"evict: not an admin", "POST", "/admin/v1/evict", ftsTok, `{"paths": ["/keep/disk"]}`, nil, 403, "admin"},
 		{"volume: not an admin", "GET", "/admin/v1/volumes/" + volActive, writeTok, nil, nil, 403, "admin"},
+		{"repack: malformed", "POST", "/admin/v1/repack", adminTok, `{"volume": 1}`, nil, 400, ""},
+		{"repack: not an admin", "POST", "/admin/v1/repack", ftsTok, `{"volume": "` + volActive + `", "pool": "p"}`, nil, 403, "admin"},
+		{"repack: none configured", "POST", "/admin/v1/repack", adminTok, `{"volume": "` + volActive + `", "pool": "p"}`, nil, 404, "no repacker"},
+		{"repack status: none configured", "GET", "/admin/v1/repack/" + volActive, adminTok, nil, nil, 404, "no repacker"},
 		// Unknown ids.
 		{"status of unknown id", "GET", "/api/v1/stage/nope", ftsTok, nil, nil, 404, `no stage request "nope"`},
 		{"delete of unknown id", "DELETE", "/api/v1/stage/nope/", ftsTok, nil, nil, 404, "no stage request"},

@@ -37,6 +37,9 @@ type Config struct {
 	Catalog   catalog.Catalog
 	Scheduler Scheduler
 	Tokens    *auth.Store
+	// Repacker serves the repack endpoints of the admin API; nil: they
+	// answer 404.
+	Repacker Repacker
 
 	// SiteName is the sitename of the well-known document.
 	SiteName string
@@ -181,6 +184,10 @@ func (s *Server) routes() {
 		{"GET", adminPath + "/pools", []auth.Scope{auth.Admin}, s.pools},
 		{"GET", adminPath + "/volumes/{barcode}", []auth.Scope{auth.Admin}, s.volume},
 		{"GET", adminPath + "/stage", []auth.Scope{auth.Admin}, s.stageList},
+		{"POST", adminPath + "/repack", []auth.Scope{auth.Admin}, s.repackStart},
+		{"GET", adminPath + "/repack", []auth.Scope{auth.Admin}, s.repackList},
+		{"GET", adminPath + "/repack/{volume}", []auth.Scope{auth.Admin}, s.repackStatus},
+		{"POST", adminPath + "/repack/{volume}/cancel", []auth.Scope{auth.Admin}, s.repackCancel},
 	}
 	allowed := map[string][]string{}
 	var order []string
