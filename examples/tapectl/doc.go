@@ -32,6 +32,18 @@
 // opens the library once for both, so the two may be combined; -sim DIR
 // uses the simulator's native drivers instead.
 //
+// # Verifying tapes against the catalog
+//
+// tapectl verify -catalog CATALOG VOLUME [DRIVE] reads back every live
+// file the catalog (a SQLite file, or a postgres:// connection string)
+// has on VOLUME, in tape order, checking each against the catalog's
+// checksums and size, and reports each file and a summary (-json for
+// scripts); the exit status is 1 when a file is bad. A cartridge already
+// in a drive is read there; otherwise verify loads it into DRIVE (default
+// 0) and puts it back. tapectl check -catalog CATALOG runs catalog.Check:
+// copies on unknown volumes, copies without a live file, files short of
+// the copies their class wants.
+//
 // # Conformance tests on hardware
 //
 // tapectl test runs the tapetest suite on a drive and its loaded cartridge
