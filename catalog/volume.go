@@ -1,6 +1,9 @@
 package catalog
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // VolumeState is the life-cycle state of a volume. Only StateActive volumes
 // take new copies.
@@ -82,3 +85,13 @@ type Volume struct {
 
 // Free returns the bytes left on the volume.
 func (v Volume) Free() int64 { return v.Capacity - v.BytesUsed }
+
+// VolumeLister lists volumes: an optional interface of a Catalog, which
+// the SQLite and PostgreSQL catalogs implement (find it with
+// l, ok := cat.(catalog.VolumeLister)). A repack of a whole pool or media
+// type starts from it.
+type VolumeLister interface {
+	// Volumes returns the volumes of pool ("" for every pool) whose
+	// media type is mediaType ("" for any), in barcode order.
+	Volumes(ctx context.Context, pool, mediaType string) ([]Volume, error)
+}

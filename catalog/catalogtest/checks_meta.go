@@ -164,3 +164,46 @@ func checkUnstorableLookups(ctx context.Context, c catalog.Catalog) error {
 	}
 	return errors.Join(errs...)
 }
+
+// checkVolumeLister checks catalog.VolumeLister when the catalog has it:
+// by pool, by media type, both, neither, in barcode order.
+func checkVolumeLister(ctx context.Context, c catalog.Catalog) error {
+	l, ok := c.(catalog.VolumeLister)
+	if !ok {
+		return nil
+	}
+	if err := setup(ctx, c, 0); err != nil {
+		return err
+	}
+	for _, v := range []catalog.Volume{volume("B00002L9", "p1"), volume("A00001L9", "p2"), volume("C00003L8", "p1")} {
+		if v.Barcode[6:] == "L8" {
+			v.MediaType = "LTO-8"
+		}
+		if err := c.AddVolume(ctx, v); err != nil {
+			return fmt.Errorf("AddVolume: %w", err)
+		}
+	}
+	for _, tc := range []struct {
+		pool, media string
+		want        []string
+	}{
+		{"", "", []string{"A00001L9", "B00002L9", "C00003L8"}},
+		{"p1", "", []string{"B00002L9", "C00003L8"}},
+		{"", "LTO-8", []string{"C00003L8"}},
+		{"p2", "LTO-8", nil},
+		{"nope", "", nil},
+	} {
+		vs, err := l.Volumes(ctx, tc.pool, tc.media)
+		if err != nil {
+			return fmt.Errorf("Volumes(%q, %q): %w", tc.pool, tc.media, err)
+		}
+		var got []string
+		for _, v := range vs {
+			got = append(got, v.Barcode)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			return fmt.Errorf("Volumes(%q, %q) = %v, want %v", tc.pool, tc.media, got, tc.want)
+		}
+	}
+	return nil
+}

@@ -19,6 +19,7 @@ type check struct {
 var checks = []check{
 	{"PoolsAndClasses", checkPoolsAndClasses},
 	{"Volumes", checkVolumes},
+	{"VolumeLister", checkVolumeLister},
 	{"UnstorableLookups", checkUnstorableLookups},
 	{"CreateFiles", checkCreateFiles},
 	{"BadFilesChangeNothing", checkBadFiles},

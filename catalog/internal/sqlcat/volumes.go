@@ -222,3 +222,19 @@ func (e *Engine) ReleaseVolume(ctx context.Context, barcode, writer string) erro
 		return updateVolume(ctx, tx, barcode, `UPDATE volumes SET writer = '' WHERE barcode = $1`, barcode)
 	})
 }
+
+var _ catalog.VolumeLister = (*Engine)(nil)
+
+// Volumes implements catalog.VolumeLister.
+func (e *Engine) Volumes(ctx context.Context, pool, mediaType string) ([]catalog.Volume, error) {
+	q, err := e.reader()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT `+volumeCols+` FROM volumes
+		WHERE ($1 = '' OR pool = $1) AND ($2 = '' OR media_type = $2) ORDER BY barcode`, pool, mediaType)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanVolume)
+}
