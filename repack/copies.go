@@ -154,3 +154,41 @@ func (r *Repacker) scheduler() Scheduler {
 	defer r.mu.Unlock()
 	return r.s
 }
+
+// StartAll starts the repack into pool of every volume of fromPool ("" for
+// any pool) of mediaType ("" for any) that holds live copies and is not
+// being repacked already, as a migration of a whole pool or generation
+// does; pool's own volumes are left alone. It needs a catalog that lists
+// volumes (catalog.VolumeLister) and returns the repacks it started.
+func (r *Repacker) StartAll(ctx context.Context, fromPool, mediaType, pool string) ([]Status, error) {
+	l, ok := r.cat.(catalog.VolumeLister)
+	if !ok {
+		return nil, fmt.Errorf("repack: %w: the catalog cannot list volumes", errors.ErrUnsupported)
+	}
+	vols, err := l.Volumes(ctx, fromPool, mediaType)
+	if err != nil {
+		return nil, err
+	}
+	var out []Status
+	for _, v := range vols {
+		if v.Pool == pool {
+			continue
+		}
+		vs, err := r.cat.VolumeStats(ctx, v.Barcode)
+		if err != nil {
+			return out, err
+		}
+		if vs.Copies == 0 {
+			continue
+		}
+		st, err := r.Start(ctx, v.Barcode, pool)
+		if errors.Is(err, ErrRunning) {
+			continue
+		}
+		if err != nil {
+			return out, fmt.Errorf("repack %s: %w", v.Barcode, err)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

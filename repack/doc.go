@@ -19,6 +19,7 @@
 //	go s.Run(ctx)
 //	rp.Attach(ctx, s)                    // resumes what a previous run left
 //	rp.Start(ctx, "OLD001L7", "lto9")    // repack a volume into pool lto9
+//	rp.StartAll(ctx, "", "LTO-7", "lto9") // or every LTO-7 volume holding files
 //	st, _ := rp.Status(ctx, "OLD001L7")  // files and bytes left, rate, ETA
 //
 // # How a file moves

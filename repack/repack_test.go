@@ -212,11 +212,10 @@ func TestMigrateLTO7PaxToLTO9ANSI(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			for _, v := range st.old {
-				if _, err := rp.Start(ctx, v, "new"); err != nil {
-					t.Errorf("Start(%s): %v", v, err)
-					return
-				}
+			started, err := rp.StartAll(ctx, "old", "LTO-7", "new")
+			if err != nil || len(started) != len(st.old) {
+				t.Errorf("StartAll = %d repacks, %v; want %d", len(started), err, len(st.old))
+				return
 			}
 			for {
 				jobs, err := rp.Jobs(ctx)

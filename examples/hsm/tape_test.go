@@ -245,6 +245,10 @@ func TestRepackThroughAdmin(t *testing.T) {
 	if code, b := c.do("POST", "/admin/v1/repack", `{"volume":"`+vol+`","pool":"spare"}`); code != http.StatusConflict && !strings.Contains(b, `"state":"done"`) {
 		t.Errorf("second start: %d %s", code, b)
 	}
+	// The rest of pool "tape", by pool: the volumes still holding copies.
+	if code, b := c.do("POST", "/admin/v1/repack", `{"from_pool":"tape","media_type":"LTO-9","pool":"spare"}`); code != http.StatusCreated || strings.Contains(b, `"volume":"`+vol+`"`) {
+		t.Errorf("repack of the pool: %d %s", code, b)
+	}
 	if code, _ := c.do("GET", "/admin/v1/repack/NOSUCH", ""); code != http.StatusNotFound {
 		t.Errorf("unknown volume: %d", code)
 	}

@@ -14,14 +14,20 @@ import (
 // *repack.Repacker.
 type Repacker interface {
 	Start(ctx context.Context, volume, pool string) (repack.Status, error)
+	StartAll(ctx context.Context, fromPool, mediaType, pool string) ([]repack.Status, error)
 	Cancel(ctx context.Context, volume string) error
 	Status(ctx context.Context, volume string) (repack.Status, error)
 	Jobs(ctx context.Context) ([]repack.Status, error)
 }
 
+// repackBody names what to repack: one volume, a list, or every volume
+// of a pool and/or media type; and the destination pool.
 type repackBody struct {
-	Volume string `json:"volume"`
-	Pool   string `json:"pool"`
+	Volume    string   `json:"volume"`
+	Volumes   []string `json:"volumes"`
+	FromPool  string   `json:"from_pool"`
+	MediaType string   `json:"media_type"`
+	Pool      string   `json:"pool"`
 }
 
 // repackProblem answers a Repacker error with the status it deserves.
@@ -46,28 +52,60 @@ func (s *Server) repacker(w http.ResponseWriter, r *http.Request) Repacker {
 	return s.cfg.Repacker
 }
 
-// repackStart is POST /admin/v1/repack {"volume": BARCODE, "pool": POOL}:
-// 201 with the repack's status; 409 when the volume is already being
-// repacked.
+// repackStart is POST /admin/v1/repack: {"volume": BARCODE, "pool":
+// POOL} answers 201 with that repack's status (409 when the volume is
+// already being repacked); {"volumes": [...], "pool"} or {"from_pool":
+// POOL, "media_type": "LTO-7", "pool"} (either or both filters) start
+// several and answer 201 with the list of those started.
 func (s *Server) repackStart(w http.ResponseWriter, r *http.Request) {
 	var body repackBody
 	if !s.decodeBody(w, r, &body) {
 		return
 	}
-	if body.Volume == "" || body.Pool == "" {
-		writeProblem(w, r, http.StatusBadRequest, `name the volume and the destination pool: {"volume": "BARCODE", "pool": "POOL"}`)
+	ways := 0
+	for _, set := range []bool{body.Volume != "", len(body.Volumes) > 0, body.FromPool != "" || body.MediaType != ""} {
+		if set {
+			ways++
+		}
+	}
+	if body.Pool == "" || ways != 1 {
+		writeProblem(w, r, http.StatusBadRequest, `name the destination pool and one of: a volume {"volume": "BARCODE", "pool": "POOL"}, a list {"volumes": [...], "pool": "POOL"}, or a pool and/or media type {"from_pool": "OLD", "media_type": "LTO-7", "pool": "POOL"}`)
 		return
 	}
 	rp := s.repacker(w, r)
 	if rp == nil {
 		return
 	}
-	st, err := rp.Start(r.Context(), body.Volume, body.Pool)
-	if err != nil {
-		repackProblem(w, r, err)
-		return
+	switch {
+	case body.Volume != "":
+		st, err := rp.Start(r.Context(), body.Volume, body.Pool)
+		if err != nil {
+			repackProblem(w, r, err)
+			return
+		}
+		writeJSON(w, r, http.StatusCreated, st)
+	case len(body.Volumes) > 0:
+		var out []repack.Status
+		for _, v := range body.Volumes {
+			st, err := rp.Start(r.Context(), v, body.Pool)
+			if err != nil {
+				repackProblem(w, r, fmt.Errorf("%s (after %d started): %w", v, len(out), err))
+				return
+			}
+			out = append(out, st)
+		}
+		writeJSON(w, r, http.StatusCreated, out)
+	default:
+		out, err := rp.StartAll(r.Context(), body.FromPool, body.MediaType, body.Pool)
+		if err != nil {
+			repackProblem(w, r, err)
+			return
+		}
+		if out == nil {
+			out = []repack.Status{}
+		}
+		writeJSON(w, r, http.StatusCreated, out)
 	}
-	writeJSON(w, r, http.StatusCreated, st)
 }
 
 // repackList is GET /admin/v1/repack: every repack known, by volume.
