@@ -228,16 +228,23 @@ func (s *Scheduler) pollLocked(ctx context.Context, d *driveState) (*batch, bool
 		return nil, false, time.Time{}, errDriveDown
 	}
 	now := s.now()
-	if d.mounted != "" && !s.pol.ArrivalOrder && !s.preemptedLocked(d, now) && !s.yieldLocked(d, d.activity, now) {
-		b, err := s.mountedWorkLocked(ctx, d, now)
-		if err != nil || b != nil {
-			return b, false, time.Time{}, err
+	yielded := false
+	if d.mounted != "" && !s.pol.ArrivalOrder && !s.preemptedLocked(d, now) {
+		if yielded = s.yieldLocked(d, d.activity, now); !yielded {
+			b, err := s.mountedWorkLocked(ctx, d, now)
+			if err != nil || b != nil {
+				return b, false, time.Time{}, err
+			}
 		}
 	}
 	var b *batch
 	var wake time.Time
 	var err error
-	if d.mounted == "" || !s.emptyDriveWaitsLocked(d) {
+	// A drive that yields its tape to fair share plans even while an empty
+	// drive waits: the fairest work may be for its own tape, which the
+	// empty drive cannot have (found by the HSM's repack test: recalls for
+	// tapes that repack writers held waited for the dismount delay).
+	if d.mounted == "" || yielded || !s.emptyDriveWaitsLocked(d) {
 		b, wake, err = s.planLocked(ctx, d, now)
 		if err != nil || b != nil {
 			return b, false, time.Time{}, err

@@ -556,3 +556,21 @@ func TestPriorityGoesBeforeTheMountedTape(t *testing.T) {
 		t.Fatal("more for B while higher-priority work waits for A")
 	}
 }
+
+// A drive whose tape was last used by another activity yields it to fair
+// share, but when the fairest work is for that very tape it takes it, even
+// while an empty drive waits (which cannot have the tape): before, such
+// work waited for the dismount delay (found by the HSM's repack test).
+func TestYieldingDriveTakesWorkForItsOwnTape(t *testing.T) {
+	pol := PolicyBest()
+	pol.Shares = map[string]float64{"default": 3, "repack": 1}
+	h := library(t, pol, 2, map[int64][]string{1: {"A"}}, nil)
+	d0, d1 := h.drive(0), h.drive(1)
+	h.s.setMounted(d0, "A")
+	d0.activity = "repack" // it wrote A for a repack
+	d1.idle = true         // empty, waiting
+	h.submit(recall(1))    // a user's recall of a file on A
+	if b, _, _ := h.poll(d0); b == nil || b.volume != "A" {
+		t.Fatalf("the drive holding A got %+v, want the recall from A", b)
+	}
+}

@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/tapekit/tapekit/cache"
 	"github.com/tapekit/tapekit/catalog/sqlite"
 	"github.com/tapekit/tapekit/examples/hsm/internal/auth"
@@ -137,8 +140,10 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 	if err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), tp.metrics)
 	srv, err := server.New(server.Config{
-		Cache: c, Catalog: cat, Scheduler: tp.sched, Tokens: tokens, Repacker: tp.rp,
+		Cache: c, Catalog: cat, Scheduler: tp.sched, Tokens: tokens, Repacker: tp.rp, Registry: reg,
 		SiteName: f.siteName, BaseURL: f.baseURL, MaxFileSize: f.maxFileSize,
 		DefaultDiskLifetime: f.diskLifetime, Logger: log, StateDir: f.data,
 	})

@@ -36,11 +36,12 @@ const (
 // runs its drives, and the archiver that feeds it the cache's precious
 // files.
 type tapeSide struct {
-	lib   *simulator.Library
-	sched *scheduler.Scheduler
-	arch  *archiver.Archiver
-	rp    *repack.Repacker
-	log   *slog.Logger
+	lib     *simulator.Library
+	sched   *scheduler.Scheduler
+	metrics *tapeCollector
+	arch    *archiver.Archiver
+	rp      *repack.Repacker
+	log     *slog.Logger
 	// onEnd is called for every request that ends, after the archiver:
 	// the server's RecallEnded, set once the server exists.
 	onEnd func(scheduler.Request)
@@ -71,7 +72,7 @@ func openTape(ctx context.Context, dir string, speed float64, cat *sqlite.DB, c 
 			lib.Close()
 			return nil, err
 		}
-		drives = append(drives, scheduler.Drive{Name: fmt.Sprintf("drive%d", i), Drive: d, Element: lib.DriveAddress(i)})
+		drives = append(drives, scheduler.Drive{Name: driveName(i), Drive: d, Element: lib.DriveAddress(i)})
 	}
 	sink := cachesink.New(c, cat)
 	t.rp, err = repack.New(repack.Config{Catalog: cat, Dir: filepath.Join(dir, "repack"), Clock: lib.Clock(), Logger: log})
@@ -86,7 +87,9 @@ func openTape(ctx context.Context, dir string, speed float64, cat *sqlite.DB, c 
 	// A demo writes a file to tape at once; a site batches (the cache's
 	// flush policy decides when files are due).
 	pol.ArchiveMinBytes, pol.ArchiveMinFiles, pol.ArchiveMaxAge = 0, 0, 0
+	t.metrics = newTapeCollector(t, cat)
 	t.sched, err = scheduler.New(scheduler.Config{
+		Events:  t.metrics.events(),
 		Catalog: cat, Queue: cat, Changer: lib.Changer(), Drives: drives,
 		Sink: t.rp.Sink(sink), Source: t.rp.Source(sink), Clock: lib.Clock(), Host: "hsm", Policy: pol, Logger: log,
 		OnEnd: func(r scheduler.Request) {
@@ -112,6 +115,8 @@ func openTape(ctx context.Context, dir string, speed float64, cat *sqlite.DB, c 
 	}
 	return t, nil
 }
+
+func driveName(i int) string { return fmt.Sprintf("drive%d", i) }
 
 // register puts the demo pool and class in the catalog and every data
 // cartridge of the library as a blank volume, unless it is there already.

@@ -98,6 +98,38 @@ func TestWalkThroughOnTheLibrary(t *testing.T) {
 	if code, b := c.do("POST", "/api/v1/release/"+id[1], `{"paths":["/demo/myfile"]}`); code != http.StatusOK {
 		t.Fatalf("release: %d %s", code, b)
 	}
+	// The tape side in /metrics: what was written and read, and the
+	// batches that did it.
+	_, m := c.do("GET", "/metrics", "")
+	sum := func(metric string) float64 {
+		var total float64
+		for _, line := range strings.Split(m, "\n") {
+			if strings.HasPrefix(line, metric) {
+				var v float64
+				fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+				total += v
+			}
+		}
+		return total
+	}
+	if sum("hsm_drive_mounts_total") < 1 || sum("hsm_drive_written_bytes_total") < float64(len(data)) ||
+		sum("hsm_drive_read_bytes_total") < float64(len(data)) || sum(`hsm_tape_batches_total{activity="default",kind="archive"}`) < 1 ||
+		sum(`hsm_tape_batches_total{activity="default",kind="recall"}`) < 1 || sum(`hsm_drive_up{drive="drive0"}`) != 1 {
+		t.Errorf("tape metrics:\n%s", grepLines(m, "hsm_drive", "hsm_tape"))
+	}
+}
+
+// grepLines keeps the lines of s that start with one of the prefixes.
+func grepLines(s string, prefixes ...string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // A stage request of 1,000 files spread over 20 tapes recalls every file
@@ -270,8 +302,16 @@ func TestRepackThroughAdmin(t *testing.T) {
 	if code != http.StatusCreated || id == nil {
 		t.Fatalf("stage: %d %s", code, b)
 	}
+	var last string
+	defer func() {
+		if t.Failed() {
+			_, jobs := c.do("GET", "/admin/v1/repack", "")
+			t.Logf("last stage status: %s\nrepacks: %s", last, jobs)
+		}
+	}()
 	until(t, 30*time.Second, "staged from the new volume", func() bool {
 		_, b := c.do("GET", "/api/v1/stage/"+id[1], "")
+		last = b
 		if strings.Contains(b, "FAILED") {
 			t.Fatalf("stage: %s", b)
 		}
