@@ -22,8 +22,10 @@
 // copy is committed after the synchronising filemark. Stage requests
 // become recalls, batched by tape, verified into the cache. SIGTERM or
 // SIGINT stops taking requests, lets the mounts in progress end or go back
-// to the queue, and saves the library. A real library (SG_IO drives, an
-// SMC or mtx changer) and PostgreSQL are not wired into this command yet.
+// to the queue, and saves the library. With -catalog and a PostgreSQL
+// connection string the catalog and the queue live in PostgreSQL instead.
+// A real library (SG_IO drives, an SMC or mtx changer) is not wired into
+// this command yet, nor are several hosts sharing one queue.
 //
 // # Tokens
 //

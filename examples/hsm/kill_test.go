@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tapekit/tapekit/catalog/sqlite"
+	"github.com/tapekit/tapekit/internal/pgtest"
 )
 
 // TestMain lets a test run the program itself as a child process, so a
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 // child starts the program as a process and returns its address.

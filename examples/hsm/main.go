@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/tapekit/tapekit/cache"
+	"github.com/tapekit/tapekit/catalog"
+	"github.com/tapekit/tapekit/catalog/postgres"
 	"github.com/tapekit/tapekit/catalog/sqlite"
 	"github.com/tapekit/tapekit/examples/hsm/internal/auth"
 	"github.com/tapekit/tapekit/examples/hsm/internal/server"
@@ -49,6 +52,7 @@ type flags struct {
 	shutdownGrace     time.Duration
 	diskLifetime      time.Duration
 	simSpeed          float64
+	catalog           string
 }
 
 // run is main without the process: it serves until ctx ends and returns
@@ -69,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.Int64Var(&f.maxFileSize, "max-file-size", 0, "largest PUT in `BYTES` (0: the cache quota)")
 	fs.DurationVar(&f.diskLifetime, "disk-lifetime", server.DefaultDiskLifetime, "pin lifetime of staged files when a stage request gives none")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a shutdown waits for requests in flight")
+	fs.StringVar(&f.catalog, "catalog", "", "the catalog, which also keeps the scheduler's queue: a PostgreSQL connection string (`DSN`: postgres://… or key=value pairs), or empty for SQLite in DATA/catalog.db")
 	fs.Float64Var(&f.simSpeed, "sim-speed", 30, "how many times faster than a real library the demo library runs (30: a mount takes about a second)")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log `LEVEL`: DEBUG, INFO, WARN or ERROR")
 	if err := fs.Parse(args); err != nil {
@@ -127,7 +132,7 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 	if r := c.Recovery(); len(r.Precious) > 0 || len(r.Lost) > 0 || r.PartialsRemoved > 0 {
 		log.Info("cache recovered", "precious", len(r.Precious), "lost", len(r.Lost), "partials_removed", r.PartialsRemoved)
 	}
-	cat, err := sqlite.Open(ctx, filepath.Join(f.data, "catalog.db"), &sqlite.Options{Logger: log})
+	cat, err := openCatalog(ctx, f.catalog, f.data, log)
 	if err != nil {
 		return err
 	}
@@ -207,6 +212,26 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// store is a catalog that keeps the scheduler's queue too, as both
+// databases do.
+type store interface {
+	catalog.Catalog
+	catalog.Queue
+	Close() error
+}
+
+// openCatalog opens PostgreSQL when dsn names it, else SQLite in
+// DATA/catalog.db.
+func openCatalog(ctx context.Context, dsn, data string, log *slog.Logger) (store, error) {
+	if dsn == "" {
+		return sqlite.Open(ctx, filepath.Join(data, "catalog.db"), &sqlite.Options{Logger: log})
+	}
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") && !strings.Contains(dsn, "=") {
+		return nil, fmt.Errorf("-catalog %q: want a PostgreSQL connection string (postgres://… or key=value pairs)", dsn)
+	}
+	return postgres.Open(ctx, dsn, &postgres.Options{Logger: log})
 }
 
 // printBanner says what started and how to use it. A token created now is

@@ -154,10 +154,19 @@ func TestStageWithoutTapeFailsSaying(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"extra"}, {"-tls-cert", "c.pem"}, {"-log-level", "LOUD"}, {"-nope"}} {
+	for _, args := range [][]string{{"extra"}, {"-tls-cert", "c.pem"}, {"-log-level", "LOUD"}, {"-nope"}, {"-sim-speed", "0"}} {
 		var errs bytes.Buffer
 		if c := run(context.Background(), args, io.Discard, &errs, nil); c != 2 {
 			t.Errorf("%v: exit %d, want 2; %s", args, c, errs.String())
 		}
+	}
+}
+
+// A -catalog that is no PostgreSQL connection string is refused, saying so.
+func TestBadCatalog(t *testing.T) {
+	var errs bytes.Buffer
+	c := run(context.Background(), []string{"-data", t.TempDir(), "-listen", "127.0.0.1:0", "-catalog", "catalog.db"}, io.Discard, &errs, nil)
+	if c != 1 || !strings.Contains(errs.String(), "PostgreSQL connection string") {
+		t.Errorf("exit %d, %s", c, errs.String())
 	}
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/tapekit/tapekit/cache"
 	"github.com/tapekit/tapekit/catalog"
-	"github.com/tapekit/tapekit/catalog/sqlite"
 	"github.com/tapekit/tapekit/examples/hsm/internal/archiver"
 	"github.com/tapekit/tapekit/examples/hsm/internal/cachesink"
 	"github.com/tapekit/tapekit/repack"
@@ -55,7 +54,7 @@ type tapeSide struct {
 // on a real clock speed times faster than library time, registers its
 // cartridges in the catalog as blank volumes of the demo pool (once), and
 // assembles the scheduler over it with the cache as its sink and source.
-func openTape(ctx context.Context, dir string, speed float64, cat *sqlite.DB, c *cache.Cache, log *slog.Logger) (*tapeSide, error) {
+func openTape(ctx context.Context, dir string, speed float64, cat store, c *cache.Cache, log *slog.Logger) (*tapeSide, error) {
 	lib, err := simulator.Open(filepath.Join(dir, "library"), nil, &simulator.Options{Clock: clock.New(), Scale: speed, Logger: log})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tapekit/tapekit/catalog"
 	"github.com/tapekit/tapekit/catalog/sqlite"
+	"github.com/tapekit/tapekit/internal/pgtest"
 	"github.com/tapekit/tapekit/simulator"
 	"github.com/tapekit/tapekit/simulator/workload"
 	"github.com/tapekit/tapekit/tape/format"
@@ -61,8 +62,25 @@ func until(t *testing.T, d time.Duration, what string, f func() bool) {
 // evicted (TAPE), staged back from tape (COMPLETED), read whole,
 // released.
 func TestWalkThroughOnTheLibrary(t *testing.T) {
+	walkThrough(t, "-data", t.TempDir(), "-sim-speed", fastSim)
+}
+
+// The same walk-through with the catalog and the queue in PostgreSQL
+// (-catalog postgres://…), on a throwaway server.
+func TestWalkThroughOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	dsn, err := pgtest.Require(t).NewDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	walkThrough(t, "-data", t.TempDir(), "-sim-speed", fastSim, "-catalog", dsn)
+}
+
+func walkThrough(t *testing.T, args ...string) {
 	t.Setenv(tokenEnv, testToken)
-	addr, _, stop := start(t, "-data", t.TempDir(), "-sim-speed", fastSim)
+	addr, _, stop := start(t, args...)
 	defer stop()
 	c := client{t, "http://" + addr}
 	data := bytes.Repeat([]byte("tapekit walk-through "), 50_000)
