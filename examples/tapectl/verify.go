@@ -59,6 +59,24 @@ func openCatalog(ctx context.Context, name string) (catalog.Catalog, func() erro
 	return db, db.Close, nil
 }
 
+// catalogFlags defines the -catalog and -json flags verify and check
+// share.
+func catalogFlags(fs *flag.FlagSet) (catName *string, asJSON *bool) {
+	catName = fs.String("catalog", "", "the catalog: a SQLite `FILE` or a postgres:// connection string")
+	asJSON = fs.Bool("json", false, "print the report as JSON")
+	return catName, asJSON
+}
+
+// printJSON prints v indented, as the other commands' -json does.
+func printJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
 // verifyFile is one file's line of verify's report.
 type verifyFile struct {
 	FileID int64  `json:"file_id"`
@@ -80,8 +98,7 @@ type verifyReport struct {
 
 func runVerify(ctx context.Context, e *env, args []string) (err error) {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	catName := fs.String("catalog", "", "the catalog: a SQLite `FILE` or a postgres:// connection string")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	catName, asJSON := catalogFlags(fs)
 	args, err = parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -196,11 +213,9 @@ func runVerify(ctx context.Context, e *env, args []string) (err error) {
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	if *asJSON {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
+		if err := printJSON(e.stdout, rep); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s\n", b)
 	} else {
 		for _, f := range rep.Files {
 			state := "ok"
@@ -227,8 +242,7 @@ var _ io.Writer = (*countWriter)(nil)
 
 func runCheck(ctx context.Context, e *env, args []string) (err error) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	catName := fs.String("catalog", "", "the catalog: a SQLite `FILE` or a postgres:// connection string")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	catName, asJSON := catalogFlags(fs)
 	args, err = parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -250,11 +264,9 @@ func runCheck(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	if *asJSON {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
+		if err := printJSON(e.stdout, rep); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s\n", b)
 	} else {
 		for _, c := range rep.OrphanCopies {
 			fmt.Fprintf(e.stdout, "orphan copy: file %d copy %d on unknown volume %s\n", c.FileID, c.CopyNo, c.Volume)
