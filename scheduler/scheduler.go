@@ -724,6 +724,51 @@ func (s *Scheduler) DriveShares() map[string]int {
 	return m
 }
 
+// DriveStatus is a drive as the scheduler sees it.
+type DriveStatus struct {
+	Name       string `json:"name"`
+	Up         bool   `json:"up"`
+	DownReason string `json:"down_reason,omitempty"`
+	// Mounted is the volume in the drive, "" for none.
+	Mounted string `json:"mounted,omitempty"`
+	// Busy: it runs a batch now, for Activity (the last one it ran
+	// otherwise), of Kind.
+	Busy     bool   `json:"busy"`
+	Activity string `json:"activity,omitempty"`
+	Kind     string `json:"kind,omitempty"`
+}
+
+// Drives returns every drive as the scheduler sees it now, in the order of
+// Config.Drives.
+func (s *Scheduler) Drives() []DriveStatus {
+	s.lock()
+	defer s.unlock()
+	out := make([]DriveStatus, len(s.drives))
+	for i, d := range s.drives {
+		out[i] = DriveStatus{Name: d.Name, Up: !d.down, DownReason: d.downReason, Mounted: d.mounted,
+			Busy: d.batch.live(d), Activity: d.activity}
+		if d.mounted != "" {
+			out[i].Kind = d.mountKind.String()
+		}
+	}
+	return out
+}
+
+// Pending returns up to limit requests that have not ended, queued or
+// running, on any host sharing the queue, in id order (limit ≤ 0:
+// catalog.QueuePageMax).
+func (s *Scheduler) Pending(ctx context.Context, limit int) ([]Request, error) {
+	qes, err := s.q.PendingEntries(ctx, 0, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Request, len(qes))
+	for i, qe := range qes {
+		out[i] = fromQueue(qe)
+	}
+	return out, nil
+}
+
 func (s *Scheduler) runWorker(ctx context.Context, d *driveState) {
 	defer func() {
 		s.lock()

@@ -841,3 +841,30 @@ func TestEvents(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// Drives and Pending show what an operator asks first: which drives work
+// on what, and what waits.
+func TestDrivesAndPending(t *testing.T) {
+	h := library(t, PolicyByVolume(), 2, map[int64][]string{1: {"A"}, 2: {"B"}}, nil)
+	rs := h.submit(recall(1), recall(2))
+	b, _, _ := h.poll(h.drive(0))
+	if b == nil {
+		t.Fatal("no batch")
+	}
+	h.s.setMounted(h.drive(0), b.volume)
+	ds := h.s.Drives()
+	if len(ds) != 2 || !ds[0].Up || !ds[0].Busy || ds[0].Mounted != b.volume || ds[0].Kind != "recall" || ds[1].Busy || ds[1].Mounted != "" {
+		t.Errorf("Drives = %+v", ds)
+	}
+	ps, err := h.s.Pending(context.Background(), 0)
+	if err != nil || len(ps) != 2 || ps[0].ID != rs[0].ID || ps[1].ID != rs[1].ID {
+		t.Errorf("Pending = %+v, %v", ps, err)
+	}
+	states := map[State]int{}
+	for _, p := range ps {
+		states[p.State]++
+	}
+	if states[Running] != 1 || states[Queued] != 1 {
+		t.Errorf("states %v, want one running and one queued", states)
+	}
+}

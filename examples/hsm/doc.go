@@ -104,6 +104,8 @@
 //	GET  /admin/v1/pools                   volumes, capacity and copies of each pool
 //	GET  /admin/v1/volumes/BARCODE         a volume from the catalog, with its live copies
 //	GET  /admin/v1/stage                   every stage request, files counted by state
+//	GET  /admin/v1/drives                  each drive: up or down (why), the volume in it, busy, activity
+//	GET  /admin/v1/queue                   tape requests queued or running, oldest first
 //	POST /admin/v1/repack {"volume","pool"} repack a volume into a pool (package repack) → 201 status;
 //	                                       {"volumes":[...]} or {"from_pool","media_type"} start several
 //	GET  /admin/v1/repack[/BARCODE]         every repack, or one: files and bytes left, rate, ETA, failures

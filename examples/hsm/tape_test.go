@@ -116,6 +116,15 @@ func walkThrough(t *testing.T, args ...string) {
 	if code, b := c.do("POST", "/api/v1/release/"+id[1], `{"paths":["/demo/myfile"]}`); code != http.StatusOK {
 		t.Fatalf("release: %d %s", code, b)
 	}
+	// The admin API's view of the tape side: four drives up; nothing
+	// left in the queue.
+	if code, b := c.do("GET", "/admin/v1/drives", ""); code != http.StatusOK || strings.Count(b, `"up":true`) != 4 {
+		t.Errorf("drives: %d %s", code, b)
+	}
+	until(t, 10*time.Second, "empty queue", func() bool {
+		_, b := c.do("GET", "/admin/v1/queue", "")
+		return strings.TrimSpace(b) == "[]"
+	})
 	// The tape side in /metrics: what was written and read, and the
 	// batches that did it.
 	_, m := c.do("GET", "/metrics", "")
@@ -219,6 +228,9 @@ func TestRecall1000From20Tapes(t *testing.T) {
 	id := regexp.MustCompile(`"requestId":"([^"]+)"`).FindStringSubmatch(b)
 	if code != http.StatusCreated || id == nil {
 		t.Fatalf("stage: %d %s", code, b)
+	}
+	if _, b := c.do("GET", "/admin/v1/queue", ""); !strings.Contains(b, `"kind":"recall"`) {
+		t.Errorf("queue right after the stage request: %.500s", b)
 	}
 	until(t, 60*time.Second, "1,000 files COMPLETED", func() bool {
 		_, b := c.do("GET", "/api/v1/stage/"+id[1], "")

@@ -98,6 +98,8 @@ func TestBadInput(t *testing.T) {
 		{"repack: not an admin", "POST", "/admin/v1/repack", ftsTok, `{"volume": "` + volActive + `", "pool": "p"}`, nil, 403, "admin"},
 		{"repack: two ways at once", "POST", "/admin/v1/repack", adminTok, `{"volume": "` + volActive + `", "from_pool": "p1", "pool": "p"}`, nil, 400, "one of"},
 		{"repack: no pool", "POST", "/admin/v1/repack", adminTok, `{"volume": "` + volActive + `"}`, nil, 400, "destination pool"},
+		{"drives: not an admin", "GET", "/admin/v1/drives", ftsTok, nil, nil, 403, "admin"},
+		{"queue: none configured", "GET", "/admin/v1/queue", adminTok, nil, nil, 404, "no tape side"},
 		{"repack: none configured", "POST", "/admin/v1/repack", adminTok, `{"volume": "` + volActive + `", "pool": "p"}`, nil, 404, "no repacker"},
 		{"repack status: none configured", "GET", "/admin/v1/repack/" + volActive, adminTok, nil, nil, 404, "no repacker"},
 		// Unknown ids.

@@ -40,6 +40,9 @@ type Config struct {
 	// Repacker serves the repack endpoints of the admin API; nil: they
 	// answer 404.
 	Repacker Repacker
+	// Tape serves the drives and queue endpoints of the admin API (the
+	// scheduler); nil: they answer 404.
+	Tape TapeAdmin
 
 	// SiteName is the sitename of the well-known document.
 	SiteName string
@@ -184,6 +187,8 @@ func (s *Server) routes() {
 		{"GET", adminPath + "/pools", []auth.Scope{auth.Admin}, s.pools},
 		{"GET", adminPath + "/volumes/{barcode}", []auth.Scope{auth.Admin}, s.volume},
 		{"GET", adminPath + "/stage", []auth.Scope{auth.Admin}, s.stageList},
+		{"GET", adminPath + "/drives", []auth.Scope{auth.Admin}, s.drives},
+		{"GET", adminPath + "/queue", []auth.Scope{auth.Admin}, s.queue},
 		{"POST", adminPath + "/repack", []auth.Scope{auth.Admin}, s.repackStart},
 		{"GET", adminPath + "/repack", []auth.Scope{auth.Admin}, s.repackList},
 		{"GET", adminPath + "/repack/{volume}", []auth.Scope{auth.Admin}, s.repackStatus},
