@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/tapekit/tapekit/catalog"
-	"github.com/tapekit/tapekit/catalog/postgres"
-	"github.com/tapekit/tapekit/catalog/sqlite"
 	"github.com/tapekit/tapekit/changer"
 	"github.com/tapekit/tapekit/scheduler"
 	"github.com/tapekit/tapekit/tape"
@@ -26,55 +21,6 @@ func init() {
 		summary: "read back every live file the catalog has on VOLUME and compare its checksums with the catalog's",
 		run:     runVerify,
 	})
-	register(&command{
-		name:    "check",
-		usage:   "-catalog CATALOG [-json]",
-		summary: "check the catalog's consistency (catalog.Check): orphan copies, copies without a file, files short of copies",
-		run:     runCheck,
-	})
-}
-
-// openCatalog opens the catalog a -catalog flag names: a postgres:// or
-// postgresql:// connection string, else a SQLite file (which must exist).
-func openCatalog(ctx context.Context, name string) (catalog.Catalog, func() error, error) {
-	if name == "" {
-		return nil, nil, usagef("name the catalog with -catalog FILE (SQLite) or -catalog postgres://…")
-	}
-	if strings.HasPrefix(name, "postgres://") || strings.HasPrefix(name, "postgresql://") {
-		db, err := postgres.Open(ctx, name, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		return db, db.Close, nil
-	}
-	// sqlite.Open would create a missing file: a typo must not look like
-	// an empty catalog.
-	if _, err := os.Stat(name); err != nil {
-		return nil, nil, fmt.Errorf("catalog %s: %w", name, err)
-	}
-	db, err := sqlite.Open(ctx, name, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	return db, db.Close, nil
-}
-
-// catalogFlags defines the -catalog and -json flags verify and check
-// share.
-func catalogFlags(fs *flag.FlagSet) (catName *string, asJSON *bool) {
-	catName = fs.String("catalog", "", "the catalog: a SQLite `FILE` or a postgres:// connection string")
-	asJSON = fs.Bool("json", false, "print the report as JSON")
-	return catName, asJSON
-}
-
-// printJSON prints v indented, as the other commands' -json does.
-func printJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
 }
 
 // verifyFile is one file's line of verify's report.
@@ -239,49 +185,3 @@ type countWriter struct{ n int64 }
 func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
 
 var _ io.Writer = (*countWriter)(nil)
-
-func runCheck(ctx context.Context, e *env, args []string) (err error) {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	catName, asJSON := catalogFlags(fs)
-	args, err = parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(args, 0, 0); err != nil {
-		return err
-	}
-	cat, closeCat, err := openCatalog(ctx, *catName)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := closeCat(); err == nil {
-			err = cerr
-		}
-	}()
-	rep, err := cat.Check(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		if err := printJSON(e.stdout, rep); err != nil {
-			return err
-		}
-	} else {
-		for _, c := range rep.OrphanCopies {
-			fmt.Fprintf(e.stdout, "orphan copy: file %d copy %d on unknown volume %s\n", c.FileID, c.CopyNo, c.Volume)
-		}
-		for _, c := range rep.FilelessCopies {
-			fmt.Fprintf(e.stdout, "copy without a live file: file %d copy %d on %s fseq %d\n", c.FileID, c.CopyNo, c.Volume, c.FileSeq)
-		}
-		for _, s := range rep.Underreplicated {
-			fmt.Fprintf(e.stdout, "short of copies: file %d %s (class %s) has %d of %d\n", s.FileID, s.Path, s.Class, s.Have, s.Want)
-		}
-		n := len(rep.OrphanCopies) + len(rep.FilelessCopies) + len(rep.Underreplicated)
-		fmt.Fprintf(e.stdout, "catalog check: %d problems\n", n)
-	}
-	if !rep.OK() {
-		return errors.New("the catalog check found problems")
-	}
-	return nil
-}
