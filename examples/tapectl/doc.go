@@ -34,15 +34,36 @@
 //
 // # Verifying tapes against the catalog
 //
-// tapectl verify -catalog CATALOG VOLUME [DRIVE] reads back every live
-// file the catalog (a SQLite file, or a postgres:// connection string)
-// has on VOLUME, in tape order, checking each against the catalog's
-// checksums and size, and reports each file and a summary (-json for
-// scripts); the exit status is 1 when a file is bad. A cartridge already
-// in a drive is read there; otherwise verify loads it into DRIVE (default
-// 0) and puts it back. tapectl check -catalog CATALOG runs catalog.Check:
-// copies on unknown volumes, copies without a live file, files short of
-// the copies their class wants.
+//	tapectl -sim DIR verify -catalog catalog.db TK0001L9      # SQLite
+//	tapectl -sim DIR verify -catalog postgres://… TK0001L9 1  # in drive 1
+//	tapectl check -catalog catalog.db -json                    # no library needed
+//
+// verify reads back every live copy the catalog (a SQLite file, which
+// must exist, or a postgres:// or postgresql:// connection string) has on
+// VOLUME, in tape order, each located by its block id, and compares it
+// with the catalog: the tape file's sequence number and file id, its
+// size, and every checksum the catalog holds (and those recorded on
+// tape). Each file is reported ok, checksum-mismatch (the catalog's and
+// the tape's values), size-mismatch (both sizes), missing (past the end
+// of data, or another file where the catalog has it) or unreadable (with
+// the error), then a summary: files, bytes read, ok, bad, seconds. The
+// exit status is 1 when a file is bad.
+//
+// Tape files that are no live copy in the catalog are listed too, with
+// what the catalog knows of them (deleted, a live file whose copies are
+// elsewhere, unknown): only their headers are read. They do not make
+// verify fail: deleted and relocated files stay on tape until the volume
+// is written again from the start, and a file written but never
+// committed is archived again elsewhere.
+//
+// The tape's label must name VOLUME. A cartridge already in a drive is
+// read there and left there; otherwise verify loads it from its slot into
+// DRIVE (default 0) and puts it back afterwards, even when interrupted.
+// With a drive alone (-f), verify reads the cartridge in it.
+//
+// check runs catalog.Check: copies on unknown volumes, copies without a
+// live file, files short of the copies their class wants; exit status 1
+// when it finds any. Both print JSON with -json.
 //
 // # Conformance tests on hardware
 //
