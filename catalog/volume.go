@@ -95,3 +95,14 @@ type VolumeLister interface {
 	// media type is mediaType ("" for any), in barcode order.
 	Volumes(ctx context.Context, pool, mediaType string) ([]Volume, error)
 }
+
+// LibraryReserver reserves volumes of one library: an optional interface
+// of a Catalog that several libraries share, where a pool spans them and
+// a host can only write the cartridges its own library holds. The SQLite
+// and PostgreSQL catalogs implement it (find it with
+// r, ok := cat.(catalog.LibraryReserver)).
+type LibraryReserver interface {
+	// ReserveVolumeIn is ReserveVolume limited to the volumes whose
+	// Library is library ("" for any, which is ReserveVolume).
+	ReserveVolumeIn(ctx context.Context, pool, library string, minFree int64, writer string) (Volume, error)
+}

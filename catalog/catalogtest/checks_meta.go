@@ -207,3 +207,42 @@ func checkVolumeLister(ctx context.Context, c catalog.Catalog) error {
 	}
 	return nil
 }
+
+// checkLibraryReserver checks catalog.LibraryReserver when the catalog has
+// it: only volumes of the library are handed out, "" means any, and a
+// library with no fitting volume gives ErrNoVolume even when another
+// library has one.
+func checkLibraryReserver(ctx context.Context, c catalog.Catalog) error {
+	r, ok := c.(catalog.LibraryReserver)
+	if !ok {
+		return nil
+	}
+	if err := setup(ctx, c, 0); err != nil {
+		return err
+	}
+	// The fuller volume is in lib2: ReserveVolume alone would pick it.
+	a, b := volume("A00001L9", "p1"), volume("B00002L9", "p1")
+	b.Library, b.BytesUsed, b.LastFileSeq = "lib2", Capacity/2, 1
+	for _, v := range []catalog.Volume{a, b} {
+		if err := c.AddVolume(ctx, v); err != nil {
+			return fmt.Errorf("AddVolume: %w", err)
+		}
+	}
+	v, err := r.ReserveVolumeIn(ctx, "p1", "lib1", 1, "w1")
+	if err != nil || v.Barcode != a.Barcode {
+		return fmt.Errorf("ReserveVolumeIn(p1, lib1) = %s, %v; want %s", v.Barcode, err, a.Barcode)
+	}
+	if v, err := r.ReserveVolumeIn(ctx, "p1", "lib1", 1, "w2"); !errors.Is(err, catalog.ErrNoVolume) {
+		return fmt.Errorf("ReserveVolumeIn(p1, lib1) for a second writer = %s, %v; want ErrNoVolume (lib2's volume is not lib1's)", v.Barcode, err)
+	}
+	if v, err := r.ReserveVolumeIn(ctx, "p1", "", 1, "w2"); err != nil || v.Barcode != b.Barcode {
+		return fmt.Errorf("ReserveVolumeIn(p1, \"\") = %s, %v; want %s", v.Barcode, err, b.Barcode)
+	}
+	if v, err := r.ReserveVolumeIn(ctx, "p1", "lib3", 1, "w3"); !errors.Is(err, catalog.ErrNoVolume) {
+		return fmt.Errorf("ReserveVolumeIn(p1, lib3) = %s, %v; want ErrNoVolume", v.Barcode, err)
+	}
+	if _, err := r.ReserveVolumeIn(ctx, "nope", "lib1", 1, "w3"); !errors.Is(err, catalog.ErrUnknownPool) {
+		return fmt.Errorf("ReserveVolumeIn(nope, lib1) = %v; want ErrUnknownPool", err)
+	}
+	return nil
+}

@@ -20,6 +20,7 @@ var checks = []check{
 	{"PoolsAndClasses", checkPoolsAndClasses},
 	{"Volumes", checkVolumes},
 	{"VolumeLister", checkVolumeLister},
+	{"LibraryReserver", checkLibraryReserver},
 	{"UnstorableLookups", checkUnstorableLookups},
 	{"CreateFiles", checkCreateFiles},
 	{"BadFilesChangeNothing", checkBadFiles},

@@ -117,8 +117,21 @@ func (e *Engine) RecordMount(ctx context.Context, barcode string, errors int64) 
 // When every fitting volume is locked, it waits, outside the transaction,
 // for up to reserveWait.
 func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, writer string) (catalog.Volume, error) {
+	return e.ReserveVolumeIn(ctx, pool, "", minFree, writer)
+}
+
+var _ catalog.LibraryReserver = (*Engine)(nil)
+
+// ReserveVolumeIn implements catalog.LibraryReserver: ReserveVolume among
+// the volumes of library ("" for any).
+func (e *Engine) ReserveVolumeIn(ctx context.Context, pool, library string, minFree int64, writer string) (catalog.Volume, error) {
 	if err := catalog.ValidateName("pool", pool); err != nil {
 		return catalog.Volume{}, err
+	}
+	if library != "" {
+		if err := catalog.ValidateName("library", library); err != nil {
+			return catalog.Volume{}, err
+		}
 	}
 	if err := catalog.ValidateName("writer", writer); err != nil {
 		return catalog.Volume{}, err
@@ -129,7 +142,7 @@ func (e *Engine) ReserveVolume(ctx context.Context, pool string, minFree int64, 
 	start := time.Now()
 	for wait := time.Millisecond; ; wait = min(2*wait, 20*time.Millisecond) {
 		patient := time.Since(start) <= reserveWait
-		v, err := e.reserve(ctx, pool, minFree, writer, patient)
+		v, err := e.reserve(ctx, pool, library, minFree, writer, patient)
 		if !errors.Is(err, errBusy) {
 			return v, err
 		}
@@ -156,14 +169,15 @@ var errBusy = errors.New("catalog: the fitting volume is busy")
 // makes it report errBusy rather than pass over a volume that is only
 // locked for a moment: when every fitting volume is, or when the one the
 // writer already holds is.
-func (e *Engine) reserve(ctx context.Context, pool string, minFree int64, writer string, patient bool) (catalog.Volume, error) {
+func (e *Engine) reserve(ctx context.Context, pool, library string, minFree int64, writer string, patient bool) (catalog.Volume, error) {
 	var v catalog.Volume
 	err := e.write(ctx, func(tx Tx) error {
 		pick := func(lock string) (barcode, holder string, err error) {
 			err = tx.QueryRow(ctx, `SELECT barcode, writer FROM volumes
 				WHERE pool = $1 AND state = 'active' AND (writer = '' OR writer = $2) AND capacity - bytes_used >= $3
+					AND ($4 = '' OR library = $4)
 				ORDER BY CASE WHEN writer = $2 THEN 0 ELSE 1 END, bytes_used DESC, barcode
-				LIMIT 1`+lock, pool, writer, minFree).Scan(&barcode, &holder)
+				LIMIT 1`+lock, pool, writer, minFree, library).Scan(&barcode, &holder)
 			if e.b.IsNoRows(err) {
 				return "", "", nil
 			}
@@ -194,6 +208,9 @@ func (e *Engine) reserve(ctx context.Context, pool string, minFree int64, writer
 			}
 			if !ok {
 				return &catalog.ValidationError{Field: "pool", Value: pool, Err: catalog.ErrUnknownPool}
+			}
+			if library != "" {
+				return fmt.Errorf("%w: pool %q in library %q, %d bytes free wanted", catalog.ErrNoVolume, pool, library, minFree)
 			}
 			return fmt.Errorf("%w: pool %q, %d bytes free wanted", catalog.ErrNoVolume, pool, minFree)
 		}
