@@ -332,9 +332,18 @@ func (s *Scheduler) noReadyDriveLocked(d *driveState) bool {
 	return working > 1 && !s.emptyDriveWaitsLocked(d)
 }
 
-// volumeUsableLocked: readable, not suspect.
+// volumeUsableLocked: readable, not suspect, in this host's library.
 func (s *Scheduler) volumeUsableLocked(v string) bool {
-	return s.vols[v].readable() && s.suspect[v] == ""
+	info := s.vols[v]
+	return info.readable() && s.suspect[v] == "" && (s.cfg.Library == "" || info.library == s.cfg.Library)
+}
+
+// reserveVolume reserves a volume of the pool, in Config.Library when set.
+func (s *Scheduler) reserveVolume(ctx context.Context, pool string, minFree int64, writer string) (catalog.Volume, error) {
+	if s.cfg.Library != "" {
+		return s.cat.(catalog.LibraryReserver).ReserveVolumeIn(ctx, pool, s.cfg.Library, minFree, writer)
+	}
+	return s.cat.ReserveVolume(ctx, pool, minFree, writer)
 }
 
 // usableCopiesLocked returns e's copies the planner may read: on readable,
@@ -877,7 +886,7 @@ func (s *Scheduler) refreshVolumeLocked(ctx context.Context, barcode string) err
 		s.log.Error("scheduler: volume state", "volume", barcode, "err", err)
 		return nil // keep what we knew
 	}
-	s.vols[barcode] = &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, free: v.Free(), known: err == nil}
+	s.vols[barcode] = &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, library: v.Library, free: v.Free(), known: err == nil}
 	return nil
 }
 
@@ -889,7 +898,7 @@ func (s *Scheduler) reserveLocked(ctx context.Context, d *driveState, c *cand, n
 	need := max(s.orderLocked(c.entries)[0].Size, 1)
 	backoff := max(s.pol.RetryDelay, time.Minute)
 	for range 3 {
-		v, err := s.cat.ReserveVolume(ctx, pool, need, s.writer(d))
+		v, err := s.reserveVolume(ctx, pool, need, s.writer(d))
 		if err != nil {
 			if ctx.Err() != nil {
 				return v, false, ctx.Err()
@@ -908,7 +917,7 @@ func (s *Scheduler) reserveLocked(ctx context.Context, d *driveState, c *cand, n
 			}
 			return v, false, nil
 		}
-		s.vols[v.Barcode] = &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, free: v.Free(), known: true}
+		s.vols[v.Barcode] = &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, library: v.Library, free: v.Free(), known: true}
 		s.poolMedia[pool] = v.MediaType
 		if !d.writes(v.MediaType) {
 			// Another drive writes this pool: candidatesLocked now

@@ -67,6 +67,25 @@ type Config struct {
 	// on Host, and Run recovers what Host had running. Empty: the host
 	// name.
 	Host string
+	// Library, when several libraries share the catalog, names the one
+	// Changer is (catalog.Volume.Library): the scheduler then mounts only
+	// volumes of it. Archives reserve volumes of this library (the
+	// Catalog must be a catalog.LibraryReserver), and a recall is read
+	// from a copy in it; a recall with no copy here is left in the queue
+	// for the hosts of the other libraries (or, with Accept, fails).
+	// Empty: every volume the catalog knows is in Changer.
+	Library string
+	// Accept, when set, says which requests of the queue are this host's
+	// to run, for hosts that share a queue but not their Sink and
+	// Source (each its own disk cache): it should accept each request on
+	// exactly one host, the one whose Sink and Source hold the request's
+	// data. Requests it refuses stay queued for the other hosts; Submit
+	// stores them and returns them queued, and Get follows them through
+	// the queue. A recall Accept takes whose copies are all in other
+	// libraries fails at once, saying where they are. Nil: every request
+	// is this host's as much as any other's. It is called with the
+	// scheduler's lock held and must not call the scheduler.
+	Accept func(Request) bool
 	// Policy: nil means DefaultPolicy(). It is copied by New.
 	Policy    *Policy
 	TapeIO    TapeIO
@@ -153,11 +172,12 @@ type Scheduler struct {
 
 // volInfo is what the planner knows of a volume from the catalog.
 type volInfo struct {
-	state catalog.VolumeState
-	pool  string
-	media string // catalog.Volume.MediaType
-	free  int64
-	known bool // false: the catalog does not know it (ErrUnknownVolume)
+	state   catalog.VolumeState
+	pool    string
+	media   string // catalog.Volume.MediaType
+	library string // catalog.Volume.Library
+	free    int64
+	known   bool // false: the catalog does not know it (ErrUnknownVolume)
 }
 
 func (v *volInfo) readable() bool {
@@ -208,6 +228,14 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Library != "" {
+		if err := catalog.ValidateName("library", cfg.Library); err != nil {
+			return nil, fmt.Errorf("%w: Config.Library: %v", ErrInvalid, err)
+		}
+		if _, ok := cfg.Catalog.(catalog.LibraryReserver); !ok {
+			return nil, fmt.Errorf("%w: Config.Library is set but the catalog cannot reserve the volumes of one library (catalog.LibraryReserver)", ErrInvalid)
+		}
 	}
 	p := cfg.Policy
 	if p == nil {
@@ -332,6 +360,10 @@ func (s *Scheduler) Submit(ctx context.Context, reqs ...Request) ([]Request, err
 	s.lock()
 	for i, e := range es {
 		e.ID = stored[i].ID
+		if fails[i] == "" && !s.mineLocked(e) {
+			out[i] = e.Request // another host's to run
+			continue
+		}
 		s.addLocked(e)
 		if fails[i] != "" {
 			s.endLocked(e, Failed, fails[i])
@@ -395,10 +427,39 @@ func (s *Scheduler) loadCopies(ctx context.Context, e *entry) (why string, err e
 	}
 	s.lock()
 	defer s.unlock()
+	if !s.localCopyLocked(e) {
+		if s.cfg.Accept == nil || !s.cfg.Accept(e.Request) {
+			return "", nil // for a host of the library that has one
+		}
+		return fmt.Sprintf("no copy in library %s: %s", s.cfg.Library, s.copiesStateLocked(e)), nil
+	}
 	if len(s.usableCopiesLocked(e)) == 0 {
 		return "no readable copy: " + s.copiesStateLocked(e), nil
 	}
 	return "", nil
+}
+
+// localCopyLocked: the recall has a copy on a volume of Config.Library
+// (always, without one).
+func (s *Scheduler) localCopyLocked(e *entry) bool {
+	if s.cfg.Library == "" {
+		return true
+	}
+	for _, c := range e.copies {
+		if v := s.vols[c.Volume]; v != nil && v.known && v.library == s.cfg.Library {
+			return true
+		}
+	}
+	return false
+}
+
+// mineLocked: the request is this host's to run (Config.Accept; a recall
+// also needs a copy in Config.Library).
+func (s *Scheduler) mineLocked(e *entry) bool {
+	if s.cfg.Accept != nil && !s.cfg.Accept(e.Request) {
+		return false
+	}
+	return e.Kind != Recall || s.localCopyLocked(e)
 }
 
 // loadVolume caches the catalog's view of a volume (again when refresh).
@@ -410,7 +471,7 @@ func (s *Scheduler) loadVolume(ctx context.Context, barcode string, refresh bool
 		return nil
 	}
 	v, err := s.cat.Volume(ctx, barcode)
-	info := &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, free: v.Free(), known: err == nil}
+	info := &volInfo{state: v.State, pool: v.Pool, media: v.MediaType, library: v.Library, free: v.Free(), known: err == nil}
 	if err != nil && !errors.Is(err, catalog.ErrUnknownVolume) {
 		return err
 	}
@@ -864,6 +925,9 @@ func (s *Scheduler) load(ctx context.Context) error {
 				continue // ours already, or running on a host
 			}
 			e := &entry{Request: fromQueue(qe)}
+			if s.cfg.Accept != nil && !s.cfg.Accept(e.Request) {
+				continue // another host's
+			}
 			why := ""
 			if e.Kind == Recall {
 				if why, err = s.loadCopies(ctx, e); err != nil {
@@ -871,7 +935,7 @@ func (s *Scheduler) load(ctx context.Context) error {
 				}
 			}
 			s.lock()
-			if _, known := s.entries[e.ID]; !known {
+			if _, known := s.entries[e.ID]; !known && (why != "" || s.mineLocked(e)) {
 				s.addLocked(e)
 				added = true
 				if why != "" {
