@@ -107,7 +107,7 @@ func (r *Repacker) copyRequest(ctx context.Context, f catalog.File) (scheduler.R
 		return scheduler.Request{}, err
 	}
 	q := scheduler.Request{FileID: f.ID, Path: f.Path, Size: f.Size, Group: copiesGroup,
-		Activity: r.cfg.Activity, Priority: r.cfg.Priority, Requester: "repack"}
+		Activity: r.cfg.Activity, Priority: r.cfg.Priority, Requester: r.cfg.Requester}
 	for n := int64(1); n <= int64(class.Copies()); n++ {
 		if slices.ContainsFunc(cs, func(c catalog.Copy) bool { return c.CopyNo == n }) {
 			continue

@@ -52,6 +52,10 @@ type Config struct {
 	Activity string
 	// Priority of repack requests (default 0).
 	Priority int
+	// Requester is the Requester of repack requests; "" means "repack".
+	// Hosts that share a queue tell theirs apart by it (scheduler
+	// Config.Accept), since the staging directory is this host's.
+	Requester string
 	// MaxAttempts is how many requests for one file (read or write) may
 	// fail before the repack gives the file up and reports it; 0 means 3.
 	MaxAttempts int
@@ -157,6 +161,9 @@ func New(cfg Config) (*Repacker, error) {
 	}
 	if cfg.Activity == "" {
 		cfg.Activity = "repack"
+	}
+	if cfg.Requester == "" {
+		cfg.Requester = "repack"
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 3
@@ -708,7 +715,7 @@ func (r *Repacker) request(ctx context.Context, j *job, c catalog.Copy) (schedul
 		return scheduler.Request{}, false, err
 	}
 	q := scheduler.Request{FileID: f.ID, Path: f.Path, Size: f.Size, Group: group(j.Volume),
-		Activity: r.cfg.Activity, Priority: r.cfg.Priority, Requester: "repack"}
+		Activity: r.cfg.Activity, Priority: r.cfg.Priority, Requester: r.cfg.Requester}
 	if r.staged(f) {
 		q.Kind, q.StorageClass, q.CopyNo, q.Pool, q.Relocate = scheduler.Archive, f.StorageClass, c.CopyNo, j.Pool, j.Volume
 	} else {

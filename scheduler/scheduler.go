@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -431,7 +432,15 @@ func (s *Scheduler) loadCopies(ctx context.Context, e *entry) (why string, err e
 		if s.cfg.Accept == nil || !s.cfg.Accept(e.Request) {
 			return "", nil // for a host of the library that has one
 		}
-		return fmt.Sprintf("no copy in library %s: %s", s.cfg.Library, s.copiesStateLocked(e)), nil
+		var where []string
+		for _, c := range e.copies {
+			lib := "unknown"
+			if v := s.vols[c.Volume]; v != nil && v.known {
+				lib = v.library
+			}
+			where = append(where, fmt.Sprintf("copy %d on %s in library %s", c.CopyNo, c.Volume, lib))
+		}
+		return fmt.Sprintf("no copy in library %s (%s): recall it through a host of that library", s.cfg.Library, strings.Join(where, "; ")), nil
 	}
 	if len(s.usableCopiesLocked(e)) == 0 {
 		return "no readable copy: " + s.copiesStateLocked(e), nil

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -29,6 +30,9 @@ import (
 
 // flushEvery is how often the archiver looks for precious files due.
 const flushEvery = 2 * time.Second
+
+// barcodePrefix is what -sim-barcodes takes.
+var barcodePrefix = regexp.MustCompile(`^[A-Z0-9]{2}$`)
 
 // tokenEnv names the environment variable whose value, when set, is
 // accepted as an admin token.
@@ -53,6 +57,8 @@ type flags struct {
 	diskLifetime      time.Duration
 	simSpeed          float64
 	catalog           string
+	host, library     string
+	simBarcodes       string
 }
 
 // run is main without the process: it serves until ctx ends and returns
@@ -74,6 +80,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.DurationVar(&f.diskLifetime, "disk-lifetime", server.DefaultDiskLifetime, "pin lifetime of staged files when a stage request gives none")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a shutdown waits for requests in flight")
 	fs.StringVar(&f.catalog, "catalog", "", "the catalog, which also keeps the scheduler's queue: a PostgreSQL connection string (`DSN`: postgres://… or key=value pairs), or empty for SQLite in DATA/catalog.db")
+	fs.StringVar(&f.host, "host", "hsm", "`NAME` of this HSM in the scheduler's queue; hosts sharing a PostgreSQL catalog need different names")
+	fs.StringVar(&f.library, "library", "demo", "`NAME` of this host's library in the catalog; hosts sharing a catalog each run their own")
+	fs.StringVar(&f.simBarcodes, "sim-barcodes", "TK", "first two characters (A-Z, 0-9) of the demo cartridges' barcodes (TK: TK0001L9…), when the library is created; hosts sharing a catalog need different ones")
 	fs.Float64Var(&f.simSpeed, "sim-speed", 30, "how many times faster than a real library the demo library runs (30: a mount takes about a second)")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log `LEVEL`: DEBUG, INFO, WARN or ERROR")
 	if err := fs.Parse(args); err != nil {
@@ -89,6 +98,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if f.simSpeed < 1 || f.simSpeed > 1e6 {
 		fmt.Fprintln(stderr, "hsm: -sim-speed must be between 1 (real time) and 1000000")
 		return 2
+	}
+	if !barcodePrefix.MatchString(f.simBarcodes) || strings.HasPrefix(f.simBarcodes, "CL") {
+		fmt.Fprintf(stderr, "hsm: -sim-barcodes %q: want two characters A-Z or 0-9 (not CL, which cleaning cartridges start with)\n", f.simBarcodes)
+		return 2
+	}
+	for _, n := range []struct{ flag, v string }{{"-host", f.host}, {"-library", f.library}} {
+		if err := catalog.ValidateName(n.flag[1:], n.v); err != nil || strings.Contains(n.v, "@") {
+			fmt.Fprintf(stderr, "hsm: %s %q: want a short name without spaces or @\n", n.flag, n.v)
+			return 2
+		}
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		fmt.Fprintln(stderr, "hsm: -tls-cert and -tls-key go together")
@@ -141,7 +160,7 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 			err = cerr
 		}
 	}()
-	tp, err := openTape(ctx, f.data, f.simSpeed, cat, c, log)
+	tp, err := openTape(ctx, tapeOptions{dir: f.data, speed: f.simSpeed, host: f.host, library: f.library, barcodes: f.simBarcodes}, cat, c, log)
 	if err != nil {
 		return err
 	}
@@ -149,7 +168,7 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), tp.metrics)
 	srv, err := server.New(server.Config{
 		Cache: c, Catalog: cat, Scheduler: tp.sched, Tokens: tokens, Repacker: tp.rp, Tape: tp.sched, Registry: reg,
-		SiteName: f.siteName, BaseURL: f.baseURL, MaxFileSize: f.maxFileSize,
+		SiteName: f.siteName, BaseURL: f.baseURL, MaxFileSize: f.maxFileSize, Host: f.host,
 		DefaultDiskLifetime: f.diskLifetime, Logger: log, StateDir: f.data,
 	})
 	if err != nil {
@@ -239,7 +258,7 @@ func openCatalog(ctx context.Context, dsn, data string, log *slog.Logger) (store
 func printBanner(w io.Writer, base string, f flags, created, library string) {
 	fmt.Fprintf(w, "tapekit hsm serving %s\n", base)
 	fmt.Fprintf(w, "  data:      %s (cache/, catalog.db, library/, stages.jsonl, tokens.json)\n", f.data)
-	fmt.Fprintf(w, "  tape:      %s, %g times faster than real\n", library, f.simSpeed)
+	fmt.Fprintf(w, "  tape:      %s, %g times faster than real (library %q, host %q)\n", library, f.simSpeed, f.library, f.host)
 	fmt.Fprintf(w, "  discovery: %s/.well-known/wlcg-tape-rest-api\n", base)
 	tok := "$TOKEN"
 	if created != "" {

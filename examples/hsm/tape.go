@@ -36,6 +36,7 @@ const (
 // files.
 type tapeSide struct {
 	lib     *simulator.Library
+	library string // its name in the catalog
 	sched   *scheduler.Scheduler
 	metrics *tapeCollector
 	arch    *archiver.Archiver
@@ -49,17 +50,40 @@ type tapeSide struct {
 	done chan struct{} // closed when both have returned
 }
 
+// tapeOptions say which library the tape side runs and as whom.
+type tapeOptions struct {
+	dir   string  // the data directory: the library is in dir/library
+	speed float64 // times faster than a real library
+	// host names this HSM in the queue it may share with others; library
+	// names its library in the catalog.
+	host, library string
+	// barcodes is the first two characters of the demo cartridges'
+	// barcodes (TK: TK0001L9…), used when the library is created.
+	barcodes string
+}
+
 // openTape opens the demo library kept in DIR/library (a simulated LTO-9
 // library with 4 drives and 16 blank cartridges, created on first start)
 // on a real clock speed times faster than library time, registers its
 // cartridges in the catalog as blank volumes of the demo pool (once), and
 // assembles the scheduler over it with the cache as its sink and source.
-func openTape(ctx context.Context, dir string, speed float64, cat store, c *cache.Cache, log *slog.Logger) (*tapeSide, error) {
-	lib, err := simulator.Open(filepath.Join(dir, "library"), nil, &simulator.Options{Clock: clock.New(), Scale: speed, Logger: log})
+//
+// Hosts that share the catalog (PostgreSQL) each run their own library
+// and cache: the scheduler mounts only this library's volumes and runs
+// only the requests submitted through this host, which carry the host's
+// name in their Requester (see owns).
+func openTape(ctx context.Context, o tapeOptions, cat store, c *cache.Cache, log *slog.Logger) (*tapeSide, error) {
+	cfg := simulator.DefaultConfig()
+	for i := range cfg.Cartridges {
+		if bc := cfg.Cartridges[i].Barcode; !simulator.IsCleaning(bc) {
+			cfg.Cartridges[i].Barcode = o.barcodes + bc[2:]
+		}
+	}
+	lib, err := simulator.Open(filepath.Join(o.dir, "library"), cfg, &simulator.Options{Clock: clock.New(), Scale: o.speed, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	t := &tapeSide{lib: lib, log: log, done: make(chan struct{})}
+	t := &tapeSide{lib: lib, log: log, library: o.library, done: make(chan struct{})}
 	if err := t.register(ctx, cat); err != nil {
 		lib.Close()
 		return nil, err
@@ -74,7 +98,8 @@ func openTape(ctx context.Context, dir string, speed float64, cat store, c *cach
 		drives = append(drives, scheduler.Drive{Name: driveName(i), Drive: d, Element: lib.DriveAddress(i)})
 	}
 	sink := cachesink.New(c, cat)
-	t.rp, err = repack.New(repack.Config{Catalog: cat, Dir: filepath.Join(dir, "repack"), Clock: lib.Clock(), Logger: log})
+	t.rp, err = repack.New(repack.Config{Catalog: cat, Dir: filepath.Join(o.dir, "repack"), Clock: lib.Clock(), Logger: log,
+		Requester: "repack@" + o.host})
 	if err != nil {
 		lib.Close()
 		return nil, err
@@ -90,7 +115,8 @@ func openTape(ctx context.Context, dir string, speed float64, cat store, c *cach
 	t.sched, err = scheduler.New(scheduler.Config{
 		Events:  t.metrics.events(),
 		Catalog: cat, Queue: cat, Changer: lib.Changer(), Drives: drives,
-		Sink: t.rp.Sink(sink), Source: t.rp.Source(sink), Clock: lib.Clock(), Host: "hsm", Policy: pol, Logger: log,
+		Sink: t.rp.Sink(sink), Source: t.rp.Source(sink), Clock: lib.Clock(), Policy: pol, Logger: log,
+		Host: o.host, Library: o.library, Accept: owns(o.host),
 		OnEnd: func(r scheduler.Request) {
 			if repack.IsRepack(r) {
 				t.rp.OnEnd(r)
@@ -107,7 +133,8 @@ func openTape(ctx context.Context, dir string, speed float64, cat store, c *cach
 		lib.Close()
 		return nil, err
 	}
-	t.arch, err = archiver.New(archiver.Config{Cache: c, Catalog: cat, Scheduler: t.sched, StorageClass: demoClass, Logger: log})
+	t.arch, err = archiver.New(archiver.Config{Cache: c, Catalog: cat, Scheduler: t.sched, StorageClass: demoClass, Logger: log,
+		Requester: "archiver@" + o.host})
 	if err != nil {
 		lib.Close()
 		return nil, err
@@ -116,6 +143,18 @@ func openTape(ctx context.Context, dir string, speed float64, cat store, c *cach
 }
 
 func driveName(i int) string { return fmt.Sprintf("drive%d", i) }
+
+// owns says which requests of a shared queue are host's to run: those
+// submitted through it, whose Requester ends in @host (the archiver's,
+// the repacker's and the server's recalls all do), since their data is
+// in this host's cache. A request whose Requester names no host is
+// anyone's.
+func owns(host string) func(scheduler.Request) bool {
+	return func(r scheduler.Request) bool {
+		i := strings.LastIndexByte(r.Requester, '@')
+		return i < 0 || r.Requester[i+1:] == host
+	}
+}
 
 // register puts the demo pool and class in the catalog and every data
 // cartridge of the library as a blank volume, unless it is there already.
@@ -151,7 +190,10 @@ func (t *tapeSide) register(ctx context.Context, cat catalog.Catalog) error {
 		if i >= len(data)-spares && len(data) > spares {
 			pool = sparePool
 		}
-		if _, err := cat.Volume(ctx, ci.Barcode); err == nil {
+		if v, err := cat.Volume(ctx, ci.Barcode); err == nil {
+			if v.Library != t.library {
+				return fmt.Errorf("cartridge %s of this library is in the catalog as one of library %q, not %q: each host sharing a catalog needs its own barcodes (-sim-barcodes)", ci.Barcode, v.Library, t.library)
+			}
 			continue
 		} else if !errors.Is(err, catalog.ErrUnknownVolume) {
 			return err
@@ -160,7 +202,7 @@ func (t *tapeSide) register(ctx context.Context, cat catalog.Catalog) error {
 		if !ok {
 			continue
 		}
-		if err := cat.AddVolume(ctx, catalog.Volume{Barcode: ci.Barcode, MediaType: m.Name, Library: "demo",
+		if err := cat.AddVolume(ctx, catalog.Volume{Barcode: ci.Barcode, MediaType: m.Name, Library: t.library,
 			Pool: pool, State: catalog.StateActive, Capacity: m.Capacity}); err != nil {
 			return err
 		}

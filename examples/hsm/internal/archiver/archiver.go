@@ -29,6 +29,10 @@ type Config struct {
 	// StorageClass is the catalog class of files the cache has no class
 	// for (a PUT names none); it must exist in the catalog.
 	StorageClass string
+	// Requester is the Requester of the archive requests; "" means
+	// "archiver". Hosts that share a queue tell theirs apart by it, since
+	// the files are in this host's cache.
+	Requester string
 	// Logger: default slog.Default().
 	Logger *slog.Logger
 }
@@ -62,6 +66,9 @@ func New(cfg Config) (*Archiver, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Requester == "" {
+		cfg.Requester = "archiver"
 	}
 	return &Archiver{cfg: cfg, log: cfg.Logger, files: map[string]*pending{}, byReq: map[int64]*pending{}}, nil
 }
@@ -148,7 +155,7 @@ func (a *Archiver) submit(ctx context.Context, name string) (bool, error) {
 	}
 
 	var reqs []scheduler.Request
-	base := scheduler.Request{Kind: scheduler.Archive, Group: Group(name), FileID: file.ID, Path: path, Size: info.Size, StorageClass: class, Requester: "archiver"}
+	base := scheduler.Request{Kind: scheduler.Archive, Group: Group(name), FileID: file.ID, Path: path, Size: info.Size, StorageClass: class, Requester: a.cfg.Requester}
 	if have == nil {
 		reqs = append(reqs, base) // one per copy, the scheduler splits it
 	} else {

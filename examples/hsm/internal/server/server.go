@@ -44,6 +44,12 @@ type Config struct {
 	// scheduler); nil: they answer 404.
 	Tape TapeAdmin
 
+	// Host, when set, is appended to the Requester of every recall the
+	// server submits (CLIENT@HOST), so that among hosts sharing one queue
+	// the recall is run by this one, whose cache the file must reach (see
+	// the scheduler's Config.Accept).
+	Host string
+
 	// SiteName is the sitename of the well-known document.
 	SiteName string
 	// BaseURL ("https://hsm.example.org:8443") makes the absolute uri of

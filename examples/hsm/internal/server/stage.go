@@ -272,7 +272,7 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 		fresh[id] = rc
 		joins[f] = rc
 		newRecalls = append(newRecalls, rc)
-		reqs = append(reqs, scheduler.Request{Kind: scheduler.Recall, Group: req.id, FileID: id, Path: cfs[i].Path, Size: cfs[i].Size, Requester: req.owner})
+		reqs = append(reqs, scheduler.Request{Kind: scheduler.Recall, Group: req.id, FileID: id, Path: cfs[i].Path, Size: cfs[i].Size, Requester: s.requester(req.owner)})
 	}
 	st.mu.Unlock()
 
@@ -353,4 +353,13 @@ func (s *Server) recall(ctx context.Context, req *stageRequest, fs []*stageFile,
 		}
 	}
 	return nil
+}
+
+// requester is the Requester of a recall for client: CLIENT@HOST when the
+// server has a Host.
+func (s *Server) requester(client string) string {
+	if s.cfg.Host == "" {
+		return client
+	}
+	return client + "@" + s.cfg.Host
 }
