@@ -160,6 +160,11 @@ type driveState struct {
 	mounted    string // the volume in the drive ("" none); see setMounted
 	down       bool
 	downReason string
+	// operator: an operator put it down (SetDriveDown), not its errors;
+	// Run waits for it to come back up.
+	operator bool
+	working  bool // its worker runs
+	restart  bool // put up with no worker: Run starts one
 	batch      *batch    // the batch it works on; nil between batches
 	idleSince  time.Time // when its mounted tape ran out of work
 	mountKind  Kind      // what the mounted tape was mounted for
@@ -1431,6 +1436,7 @@ func (s *Scheduler) noteCaller(ctx context.Context) {
 
 // goWorker starts d's worker: a participant on a virtual clock.
 func (s *Scheduler) goWorker(ctx context.Context, d *driveState) {
+	d.working = true
 	if vc, ok := s.clk.(*vclock.Clock); ok {
 		vc.Go(ctx, "drive "+d.Name, func(ctx context.Context) { s.runWorker(ctx, d) })
 		return

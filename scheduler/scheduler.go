@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -755,24 +756,40 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return err
 	}
 	s.lock()
-	ds := s.drives
-	s.workers = len(ds)
-	s.unlock()
-	for _, d := range ds {
+	for _, d := range s.drives {
+		if d.operator {
+			continue // down until SetDriveUp
+		}
+		s.workers++
 		s.goWorker(ctx, d)
 	}
-	// Wait for the workers on the clock, also after ctx ended.
+	s.unlock()
+	// Wait for the workers on the clock, also after ctx ended. Drives an
+	// operator put down may come back up.
 	wctx := context.WithoutCancel(ctx)
 	for {
 		s.lock()
+		for _, d := range s.drives {
+			if d.restart {
+				// SetDriveUp: started here, as a participant of Run's
+				// context when the clock is virtual.
+				d.restart = false
+				if ctx.Err() == nil && !d.working {
+					s.workers++
+					s.goWorker(ctx, d)
+				}
+			}
+		}
 		n := s.workers
+		waitUp := ctx.Err() == nil && slices.ContainsFunc(s.drives, func(d *driveState) bool { return d.operator })
 		g := s.wake.arm()
 		s.unlock()
-		if n == 0 {
+		if n == 0 && !waitUp {
 			break
 		}
 		_ = s.wake.wait(wctx, g, -1)
 	}
+
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -806,6 +823,62 @@ type DriveStatus struct {
 	Busy     bool   `json:"busy"`
 	Activity string `json:"activity,omitempty"`
 	Kind     string `json:"kind,omitempty"`
+}
+
+// SetDriveDown puts the drive down, as an operator does before a repair
+// or a firmware update: it takes no new work, finishes the batch it runs
+// (the requests still queued in it go back to the queue), and unloads
+// its tape. reason is what Drives shows. A drive that is down already
+// keeps its first reason but stays down until SetDriveUp.
+func (s *Scheduler) SetDriveDown(name, reason string) error {
+	if reason == "" {
+		reason = "put down by an operator"
+	}
+	s.lock()
+	d := s.driveLocked(name)
+	if d == nil {
+		s.unlock()
+		return fmt.Errorf("%w: no drive %q", ErrNotFound, name)
+	}
+	s.driveDownLocked(d, reason)
+	d.operator = true
+	s.unlock()
+	s.wake.broadcast()
+	return nil
+}
+
+// SetDriveUp puts the drive back to work: one an operator put down, or
+// one that went down on its errors (its error history starts afresh).
+// While Run runs, the drive's worker starts at once and adopts the tape it
+// may hold. Up already: nothing changes.
+func (s *Scheduler) SetDriveUp(name string) error {
+	s.lock()
+	d := s.driveLocked(name)
+	if d == nil {
+		s.unlock()
+		return fmt.Errorf("%w: no drive %q", ErrNotFound, name)
+	}
+	if !d.down {
+		s.unlock()
+		return nil
+	}
+	d.down, d.downReason, d.operator = false, "", false
+	clear(d.volFails)
+	s.log.Info("scheduler: drive up", "drive", d.Name)
+	d.restart = !d.working // Run starts its worker
+	s.changed = true
+	s.unlock()
+	s.wake.broadcast()
+	return nil
+}
+
+func (s *Scheduler) driveLocked(name string) *driveState {
+	for _, d := range s.drives {
+		if d.Name == name {
+			return d
+		}
+	}
+	return nil
 }
 
 // Drives returns every drive as the scheduler sees it now, in the order of
@@ -842,7 +915,7 @@ func (s *Scheduler) Pending(ctx context.Context, limit int) ([]Request, error) {
 func (s *Scheduler) runWorker(ctx context.Context, d *driveState) {
 	defer func() {
 		s.lock()
-		d.idle = false
+		d.idle, d.working = false, false
 		s.releaseDriveLocked(d, "worker stopped")
 		s.workers--
 		s.unlock()
