@@ -162,16 +162,16 @@ type driveState struct {
 	downReason string
 	// operator: an operator put it down (SetDriveDown), not its errors;
 	// Run waits for it to come back up.
-	operator bool
-	working  bool // its worker runs
-	restart  bool // put up with no worker: Run starts one
-	batch      *batch    // the batch it works on; nil between batches
-	idleSince  time.Time // when its mounted tape ran out of work
-	mountKind  Kind      // what the mounted tape was mounted for
-	mountPool  string    // archive: its pool
-	activity   string    // the activity of its last batch
-	idle       bool      // its worker waits in next for work
-	volFails   map[string]bool
+	operator  bool
+	working   bool      // its worker runs
+	restart   bool      // put up with no worker: Run starts one
+	batch     *batch    // the batch it works on; nil between batches
+	idleSince time.Time // when its mounted tape ran out of work
+	mountKind Kind      // what the mounted tape was mounted for
+	mountPool string    // archive: its pool
+	activity  string    // the activity of its last batch
+	idle      bool      // its worker waits in next for work
+	volFails  map[string]bool
 }
 
 // writer names d when the core reserves archive volumes for it.
