@@ -96,6 +96,15 @@ type VolumeLister interface {
 	Volumes(ctx context.Context, pool, mediaType string) ([]Volume, error)
 }
 
+// StorageClassLister lists storage classes: an optional interface of a
+// Catalog, which the SQLite and PostgreSQL catalogs implement (find it
+// with l, ok := cat.(catalog.StorageClassLister)).
+type StorageClassLister interface {
+	// StorageClasses returns every storage class, in name order, each
+	// with its pools in copy order.
+	StorageClasses(ctx context.Context) ([]StorageClass, error)
+}
+
 // LibraryReserver reserves volumes of one library: an optional interface
 // of a Catalog that several libraries share, where a pool spans them and
 // a host can only write the cartridges its own library holds. The SQLite

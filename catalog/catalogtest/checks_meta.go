@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/tapekit/tapekit/catalog"
 )
@@ -243,6 +245,42 @@ func checkLibraryReserver(ctx context.Context, c catalog.Catalog) error {
 	}
 	if _, err := r.ReserveVolumeIn(ctx, "nope", "lib1", 1, "w3"); !errors.Is(err, catalog.ErrUnknownPool) {
 		return fmt.Errorf("ReserveVolumeIn(nope, lib1) = %v; want ErrUnknownPool", err)
+	}
+	return nil
+}
+
+// checkStorageClassLister checks catalog.StorageClassLister when the
+// catalog has it: every class, in name order, its pools in copy order.
+func checkStorageClassLister(ctx context.Context, c catalog.Catalog) error {
+	l, ok := c.(catalog.StorageClassLister)
+	if !ok {
+		return nil
+	}
+	if err := setup(ctx, c, 0); err != nil {
+		return err
+	}
+	before, err := l.StorageClasses(ctx)
+	if err != nil {
+		return fmt.Errorf("StorageClasses: %w", err)
+	}
+	for _, p := range []string{"z1", "z2"} {
+		if err := c.PutPool(ctx, catalog.Pool{Name: p}); err != nil {
+			return fmt.Errorf("PutPool: %w", err)
+		}
+	}
+	for _, sc := range []catalog.StorageClass{{Name: "zz-two", Pools: []string{"z2", "z1"}}, {Name: "zy-one", Pools: []string{"z1"}}} {
+		if err := c.PutStorageClass(ctx, sc); err != nil {
+			return fmt.Errorf("PutStorageClass: %w", err)
+		}
+	}
+	got, err := l.StorageClasses(ctx)
+	if err != nil {
+		return fmt.Errorf("StorageClasses: %w", err)
+	}
+	want := append(slices.Clone(before), catalog.StorageClass{Name: "zy-one", Pools: []string{"z1"}}, catalog.StorageClass{Name: "zz-two", Pools: []string{"z2", "z1"}})
+	slices.SortFunc(want, func(a, b catalog.StorageClass) int { return strings.Compare(a.Name, b.Name) })
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		return fmt.Errorf("StorageClasses = %v, want %v", got, want)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ var checks = []check{
 	{"Volumes", checkVolumes},
 	{"VolumeLister", checkVolumeLister},
 	{"LibraryReserver", checkLibraryReserver},
+	{"StorageClassLister", checkStorageClassLister},
 	{"UnstorableLookups", checkUnstorableLookups},
 	{"CreateFiles", checkCreateFiles},
 	{"BadFilesChangeNothing", checkBadFiles},

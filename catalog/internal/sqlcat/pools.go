@@ -101,3 +101,34 @@ func (e *Engine) StorageClass(ctx context.Context, name string) (catalog.Storage
 	}
 	return catalog.StorageClass{Name: name, Pools: pools}, nil
 }
+
+var _ catalog.StorageClassLister = (*Engine)(nil)
+
+// StorageClasses implements catalog.StorageClassLister.
+func (e *Engine) StorageClasses(ctx context.Context) ([]catalog.StorageClass, error) {
+	q, err := e.reader()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT class, pool FROM storage_class_pools ORDER BY class, copy_no`)
+	if err != nil {
+		return nil, err
+	}
+	type pair struct{ class, pool string }
+	ps, err := collect(rows, func(s scanner) (pair, error) {
+		var p pair
+		err := s.Scan(&p.class, &p.pool)
+		return p, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []catalog.StorageClass
+	for _, p := range ps {
+		if len(out) == 0 || out[len(out)-1].Name != p.class {
+			out = append(out, catalog.StorageClass{Name: p.class})
+		}
+		out[len(out)-1].Pools = append(out[len(out)-1].Pools, p.pool)
+	}
+	return out, nil
+}
