@@ -80,7 +80,7 @@ func TestOperatorDrivesDownAndUp(t *testing.T) {
 					t.Errorf("request %d with every drive down: %v, want queued", q.ID, g.State)
 				}
 			}
-			if ds := s.Drives(); ds[1].Up || ds[1].DownReason != "put down by an operator" || ds[1].Mounted != "" {
+			if ds := s.Drives(); ds[1].Up || ds[1].DownReason != "put down by an operator" || ds[1].Mounted != "" || ds[1].Working {
 				t.Errorf("Drives with both down = %+v, want drive1 down with the default reason, its tape unloaded", ds)
 			}
 			mu.Lock()

@@ -823,6 +823,10 @@ type DriveStatus struct {
 	Busy     bool   `json:"busy"`
 	Activity string `json:"activity,omitempty"`
 	Kind     string `json:"kind,omitempty"`
+	// Working: the drive's worker runs. A drive put down is left to other
+	// programs (a label, a cleaning) only once Working is false: it has
+	// finished its batch and unloaded.
+	Working bool `json:"working"`
 }
 
 // SetDriveDown puts the drive down, as an operator does before a repair
@@ -889,7 +893,7 @@ func (s *Scheduler) Drives() []DriveStatus {
 	out := make([]DriveStatus, len(s.drives))
 	for i, d := range s.drives {
 		out[i] = DriveStatus{Name: d.Name, Up: !d.down, DownReason: d.downReason, Mounted: d.mounted,
-			Busy: d.batch.live(d), Activity: d.activity}
+			Busy: d.batch.live(d), Activity: d.activity, Working: d.working}
 		if d.mounted != "" {
 			out[i].Kind = d.mountKind.String()
 		}

@@ -167,7 +167,7 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), tp.metrics)
 	srv, err := server.New(server.Config{
-		Cache: c, Catalog: cat, Scheduler: tp.sched, Tokens: tokens, Repacker: tp.rp, Tape: tp.sched, Registry: reg,
+		Cache: c, Catalog: cat, Scheduler: tp.sched, Tokens: tokens, Repacker: tp.rp, Tape: tp.sched, Library: &libraryAdmin{t: tp, cat: cat}, Registry: reg,
 		SiteName: f.siteName, BaseURL: f.baseURL, MaxFileSize: f.maxFileSize, Host: f.host,
 		DefaultDiskLifetime: f.diskLifetime, Logger: log, StateDir: f.data,
 	})

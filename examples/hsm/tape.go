@@ -37,6 +37,7 @@ const (
 type tapeSide struct {
 	lib     *simulator.Library
 	library string // its name in the catalog
+	drives  []scheduler.Drive
 	sched   *scheduler.Scheduler
 	metrics *tapeCollector
 	arch    *archiver.Archiver
@@ -97,6 +98,7 @@ func openTape(ctx context.Context, o tapeOptions, cat store, c *cache.Cache, log
 		}
 		drives = append(drives, scheduler.Drive{Name: driveName(i), Drive: d, Element: lib.DriveAddress(i)})
 	}
+	t.drives = drives
 	sink := cachesink.New(c, cat)
 	t.rp, err = repack.New(repack.Config{Catalog: cat, Dir: filepath.Join(o.dir, "repack"), Clock: lib.Clock(), Logger: log,
 		Requester: "repack@" + o.host})

@@ -12,6 +12,8 @@ import (
 // of *scheduler.Scheduler it uses.
 type TapeAdmin interface {
 	Drives() []scheduler.DriveStatus
+	SetDriveDown(name, reason string) error
+	SetDriveUp(name string) error
 	Pending(ctx context.Context, limit int) ([]scheduler.Request, error)
 }
 

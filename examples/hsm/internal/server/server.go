@@ -43,6 +43,9 @@ type Config struct {
 	// Tape serves the drives and queue endpoints of the admin API (the
 	// scheduler); nil: they answer 404.
 	Tape TapeAdmin
+	// Library serves the libraries, label, import and export endpoints;
+	// nil: they answer 404.
+	Library Library
 
 	// Host, when set, is appended to the Requester of every recall the
 	// server submits (CLIENT@HOST), so that among hosts sharing one queue
@@ -194,6 +197,14 @@ func (s *Server) routes() {
 		{"GET", adminPath + "/volumes/{barcode}", []auth.Scope{auth.Admin}, s.volume},
 		{"GET", adminPath + "/stage", []auth.Scope{auth.Admin}, s.stageList},
 		{"GET", adminPath + "/drives", []auth.Scope{auth.Admin}, s.drives},
+		{"POST", adminPath + "/drives/{name}/down", []auth.Scope{auth.Admin}, s.driveDown},
+		{"POST", adminPath + "/drives/{name}/up", []auth.Scope{auth.Admin}, s.driveUp},
+		{"GET", adminPath + "/libraries", []auth.Scope{auth.Admin}, s.libraries},
+		{"GET", adminPath + "/volumes", []auth.Scope{auth.Admin}, s.volumes},
+		{"POST", adminPath + "/volumes/{barcode}/label", []auth.Scope{auth.Admin}, s.label},
+		{"POST", adminPath + "/volumes/{barcode}/export", []auth.Scope{auth.Admin}, s.export},
+		{"POST", adminPath + "/import", []auth.Scope{auth.Admin}, s.importCartridges},
+		{"GET", adminPath + "/storage-classes", []auth.Scope{auth.Admin}, s.storageClasses},
 		{"GET", adminPath + "/queue", []auth.Scope{auth.Admin}, s.queue},
 		{"POST", adminPath + "/repack", []auth.Scope{auth.Admin}, s.repackStart},
 		{"GET", adminPath + "/repack", []auth.Scope{auth.Admin}, s.repackList},
