@@ -109,7 +109,8 @@ type Config struct {
 type Events struct {
 	// Batch: a drive was handed work (More: added to its mount).
 	Batch func(BatchInfo)
-	// DriveDown: the scheduler stopped using a drive.
+	// DriveDown: the scheduler stopped using a drive because of its
+	// errors (not SetDriveDown).
 	DriveDown func(drive, reason string)
 	// Suspect: a volume is skipped from now on.
 	Suspect func(volume, reason string)
@@ -844,7 +845,12 @@ func (s *Scheduler) SetDriveDown(name, reason string) error {
 		s.unlock()
 		return fmt.Errorf("%w: no drive %q", ErrNotFound, name)
 	}
-	s.driveDownLocked(d, reason)
+	if !d.down {
+		// Not driveDownLocked: an operator's choice is no drive error
+		// (Events.DriveDown), and the drive's error history stays.
+		d.down, d.downReason = true, reason
+		s.log.Info("scheduler: drive put down", "drive", d.Name, "why", reason)
+	}
 	d.operator = true
 	s.unlock()
 	s.wake.broadcast()

@@ -68,8 +68,14 @@ func TestAdminLibraryActions(t *testing.T) {
 		_, b := c.do("GET", "/admin/v1/drives", "")
 		return strings.Contains(b, `{"name":"drive1","up":false,"down_reason":"firmware update","busy":false,"working":false}`)
 	})
+	if _, m := c.do("GET", "/metrics", ""); !strings.Contains(m, `hsm_drive_up{drive="drive1"} 0`) || strings.Contains(m, `hsm_tape_errors_total{kind="drive_down"}`) {
+		t.Errorf("metrics with drive1 put down: %s", grepLines(m, "hsm_drive_up", "hsm_tape_errors"))
+	}
 	code, b = c.do("POST", "/admin/v1/drives/drive1/up", "")
 	want("drive1 up", code, b, http.StatusOK, `"up":true`)
+	if _, m := c.do("GET", "/metrics", ""); !strings.Contains(m, `hsm_drive_up{drive="drive1"} 1`) {
+		t.Errorf("metrics with drive1 back up: %s", grepLines(m, "hsm_drive_up"))
+	}
 	code, b = c.do("POST", "/admin/v1/drives/nope/down", "")
 	want("down of an unknown drive", code, b, http.StatusNotFound, `"detail"`)
 	code, b = c.do("POST", "/admin/v1/drives/drive1/down", `{"reason":`)

@@ -12,7 +12,7 @@ import (
 )
 
 // tapeCollector exports the tape side to Prometheus, read at each scrape:
-// per drive whether it is up, its mounts and bytes read and written; the
+// per drive whether it is up (as the scheduler says), its mounts and bytes read and written; the
 // drives busy per fair-share activity; the requests queued and running
 // by kind and activity; mounts handed out and errors by kind, counted as
 // the scheduler reports them.
@@ -21,7 +21,6 @@ type tapeCollector struct {
 	q catalog.Queue
 
 	mu      sync.Mutex
-	down    map[string]bool
 	batches map[[2]string]float64 // kind, activity → batches handed out
 	errors  map[string]float64    // "drive_down", "suspect_volume"
 
@@ -29,8 +28,8 @@ type tapeCollector struct {
 }
 
 func newTapeCollector(t *tapeSide, q catalog.Queue) *tapeCollector {
-	return &tapeCollector{t: t, q: q, down: map[string]bool{}, batches: map[[2]string]float64{}, errors: map[string]float64{},
-		up:          prometheus.NewDesc("hsm_drive_up", "1 while the scheduler uses the drive, 0 once it took it out of service.", []string{"drive"}, nil),
+	return &tapeCollector{t: t, q: q, batches: map[[2]string]float64{}, errors: map[string]float64{},
+		up:          prometheus.NewDesc("hsm_drive_up", "1 while the drive is up, 0 while it is down (its errors or an operator put it down).", []string{"drive"}, nil),
 		mounts:      prometheus.NewDesc("hsm_drive_mounts_total", "Cartridges loaded into the drive.", []string{"drive"}, nil),
 		read:        prometheus.NewDesc("hsm_drive_read_bytes_total", "Bytes the drive read from tape.", []string{"drive"}, nil),
 		written:     prometheus.NewDesc("hsm_drive_written_bytes_total", "Bytes the drive wrote to tape.", []string{"drive"}, nil),
@@ -51,7 +50,6 @@ func (c *tapeCollector) events() *scheduler.Events {
 		},
 		DriveDown: func(drive, reason string) {
 			c.mu.Lock()
-			c.down[drive] = true
 			c.errors["drive_down"]++
 			c.mu.Unlock()
 		},
@@ -71,10 +69,6 @@ func (c *tapeCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *tapeCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
-	down := map[string]bool{}
-	for k, v := range c.down {
-		down[k] = v
-	}
 	for k, v := range c.batches {
 		ch <- prometheus.MustNewConstMetric(c.batchesDesc, prometheus.CounterValue, v, k[0], k[1])
 	}
@@ -90,14 +84,16 @@ func (c *tapeCollector) Collect(ch chan<- prometheus.Metric) {
 		st := d.Stats()
 		d.Close()
 		name := driveName(i)
-		up := 1.0
-		if down[name] {
-			up = 0
-		}
-		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, name)
 		ch <- prometheus.MustNewConstMetric(c.mounts, prometheus.CounterValue, float64(st.Mounts), name)
 		ch <- prometheus.MustNewConstMetric(c.read, prometheus.CounterValue, float64(st.BytesRead), name)
 		ch <- prometheus.MustNewConstMetric(c.written, prometheus.CounterValue, float64(st.BytesWritten), name)
+	}
+	for _, d := range c.t.sched.Drives() {
+		up := 0.0
+		if d.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, d.Name)
 	}
 	for a, n := range c.t.sched.DriveShares() {
 		ch <- prometheus.MustNewConstMetric(c.busy, prometheus.GaugeValue, float64(n), a)
