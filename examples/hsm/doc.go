@@ -104,22 +104,49 @@
 //	GET  /admin/v1/pools                   volumes, capacity and copies of each pool
 //	GET  /admin/v1/volumes/BARCODE         a volume from the catalog, with its live copies
 //	GET  /admin/v1/stage                   every stage request, files counted by state
-//	GET  /admin/v1/drives                  each drive: up or down (why), the volume in it, busy, activity
+//	GET  /admin/v1/volumes[?pool=P&media_type=M]  volumes from the catalog, in barcode order
+//	GET  /admin/v1/storage-classes         each class with its pools, one per copy
+//	GET  /admin/v1/libraries               the library's inventory: drives, slots, ports, each element and barcode
+//	GET  /admin/v1/drives                  each drive: up or down (why), the volume in it, busy, activity, working
+//	POST /admin/v1/drives/NAME/down        {"reason"} (optional): the drive finishes its batch, unloads, takes no work
+//	POST /admin/v1/drives/NAME/up          back to work (also a drive its errors put down)
+//	POST /admin/v1/volumes/BARCODE/label   label a volume that holds no file: a drive is put down for it and back up
+//	POST /admin/v1/volumes/BARCODE/export  to a free I/E port; the volume becomes exported (never mounted)
+//	POST /admin/v1/import {"pool"}         every cartridge in the I/E ports into a slot: an exported volume is
+//	                                       active again, an unknown cartridge joins the pool as a blank volume
 //	GET  /admin/v1/queue                   tape requests queued or running, oldest first
 //	POST /admin/v1/repack {"volume","pool"} repack a volume into a pool (package repack) → 201 status;
 //	                                       {"volumes":[...]} or {"from_pool","media_type"} start several
 //	GET  /admin/v1/repack[/BARCODE]         every repack, or one: files and bytes left, rate, ETA, failures
 //	POST /admin/v1/repack/BARCODE/cancel   stop it; what has moved stays moved
 //
-// Drives, libraries, labelling, import/export and repack come with the
-// tape side.
+// A label, an export or a cartridge in a drive answer 409 when the
+// volume holds files, is exported already or is mounted; an unknown drive
+// or volume 404.
+//
+// # Several hosts
+//
+// Hosts may share one PostgreSQL catalog and queue (-catalog), each with
+// its own -host name, its own library (-library, and for the demo
+// -sim-barcodes so that the cartridges differ) and its own cache. Every
+// request carries the host it came through in its requester
+// (CLIENT@HOST, archiver@HOST, repack@HOST), and each host's scheduler
+// runs only its own, on volumes of its own library: an archive is written
+// by the host whose cache holds the file, a recall read by the host whose
+// cache needs it. A stage through a host whose library has no copy fails
+// at once, naming the library that has one. The namespace, archiveinfo
+// and the queue listing are shared.
 //
 // # Observability
 //
 // GET /metrics (a token with read) is the Prometheus exposition:
 // hsm_http_requests_total and hsm_http_request_duration_seconds by route,
 // hsm_http_problems_total by status, hsm_stage_files_total by state,
-// hsm_stage_requests, hsm_recalls_waiting, and the disk cache
+// hsm_stage_requests, hsm_recalls_waiting; the tape side
+// (hsm_drive_up, hsm_drive_mounts_total, hsm_drive_read_bytes_total and
+// hsm_drive_written_bytes_total per drive, hsm_drives_busy per activity,
+// hsm_tape_requests by kind, activity and state, hsm_tape_batches_total,
+// hsm_tape_errors_total by kind); the disk cache
 // (hsm_cache_bytes and hsm_cache_files by state, quota, used, reserved,
 // hits, misses, evictions), with the Go and process collectors. GET
 // /healthz (the process serves) and GET /readyz (the catalog answers)
