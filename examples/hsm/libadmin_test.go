@@ -56,6 +56,9 @@ func TestAdminLibraryActions(t *testing.T) {
 		Barcode, Pool, State string
 		LastFileSeq          int64 `json:"last_file_seq"`
 	}
+	if _, b := c.do("GET", "/admin/v1/volumes?pool=spare", ""); strings.Contains(b, `"copies"`) {
+		t.Errorf("volumes list with copy counts it did not count: %s", b)
+	}
 	get("/admin/v1/volumes?pool=spare", &spareVols)
 	if len(spareVols) != spares || spareVols[0].Pool != sparePool {
 		t.Fatalf("spare volumes: %+v", spareVols)

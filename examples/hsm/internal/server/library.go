@@ -234,9 +234,16 @@ func (s *Server) volumes(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "the catalog cannot be read: "+err.Error())
 		return
 	}
-	out := make([]volumeJSON, len(vs))
+	// The copies each holds are GET volumes/BARCODE's: counting them for
+	// every volume would read the whole copy table.
+	type listed struct {
+		volumeJSON
+		Copies    *int64 `json:"copies,omitempty"`
+		CopyBytes *int64 `json:"copy_bytes,omitempty"`
+	}
+	out := make([]listed, len(vs))
 	for i, v := range vs {
-		out[i] = volumeJSON{Barcode: v.Barcode, MediaType: v.MediaType, Library: v.Library, Pool: v.Pool, State: string(v.State),
+		out[i].volumeJSON = volumeJSON{Barcode: v.Barcode, MediaType: v.MediaType, Library: v.Library, Pool: v.Pool, State: string(v.State),
 			StateReason: v.StateReason, Capacity: v.Capacity, BytesUsed: v.BytesUsed, LastFileSeq: v.LastFileSeq, Mounts: v.Mounts, Errors: v.Errors}
 	}
 	writeJSON(w, r, http.StatusOK, out)
