@@ -79,7 +79,6 @@ func (s *fastStaging) Close() error { return nil }
 // data of a file written is the synthetic data it was laid out with
 // (seeds, by path).
 type fastIO struct {
-	scheduler.FormatIO
 	seeds map[string]uint64
 }
 
@@ -128,7 +127,7 @@ func (x fastIO) NewWriter(ctx context.Context, d tape.Drive, volume string) (sch
 	if err != nil {
 		return nil, err
 	}
-	return &fastWriter{d: d, bw: bw, seeds: x.seeds, volume: volume, fseq: pos.File, block: pos.Block}, nil
+	return &fastWriter{d: d, bw: bw, seeds: x.seeds, volume: volume, fseq: pos.File}, nil
 }
 
 type fastWriter struct {
@@ -136,7 +135,7 @@ type fastWriter struct {
 	bw           simulator.BlocksWriter
 	seeds        map[string]uint64
 	volume       string
-	fseq, block  int64
+	fseq         int64
 	pending      []format.Record
 	head, trailr [1024]byte
 }
@@ -157,7 +156,6 @@ func (w *fastWriter) WriteFile(ctx context.Context, meta format.Meta, r io.Reade
 	rec := format.Record{Volume: w.volume, Format: format.FormatPAX, FSeq: w.fseq, Block: run.First, Blocks: run.Blocks,
 		FileID: meta.FileID, Path: meta.Path, Size: meta.Size, Copy: meta.Copy, Status: format.StatusPending}
 	w.fseq++
-	w.block = run.First + run.Blocks + 1
 	w.pending = append(w.pending, rec)
 	return rec, nil
 }
