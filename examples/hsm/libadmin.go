@@ -29,7 +29,7 @@ var _ server.Library = (*libraryAdmin)(nil)
 
 // Libraries implements server.Library.
 func (a *libraryAdmin) Libraries(ctx context.Context) ([]server.LibraryInfo, error) {
-	inv, err := a.t.lib.Changer().Inventory(ctx)
+	inv, err := a.t.changer.Inventory(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (a *libraryAdmin) Label(ctx context.Context, barcode string) (server.LabelI
 	if v.Library != a.t.library {
 		return server.LabelInfo{}, fmt.Errorf("%w: volume %s is in library %q, not this host's %q", server.ErrConflict, barcode, v.Library, a.t.library)
 	}
-	ch := a.t.lib.Changer()
+	ch := a.t.changer
 	inv, err := ch.Inventory(ctx)
 	if err != nil {
 		return server.LabelInfo{}, err
@@ -188,7 +188,7 @@ func (a *libraryAdmin) Export(ctx context.Context, barcode string) (server.Expor
 	if v.Library != a.t.library {
 		return server.ExportInfo{}, fmt.Errorf("%w: volume %s is in library %q, not this host's %q", server.ErrConflict, barcode, v.Library, a.t.library)
 	}
-	ch := a.t.lib.Changer()
+	ch := a.t.changer
 	inv, err := ch.Inventory(ctx)
 	if err != nil {
 		return server.ExportInfo{}, err
@@ -227,7 +227,7 @@ func (a *libraryAdmin) Import(ctx context.Context, pool string) ([]server.Import
 	if _, err := a.cat.Pools(ctx); err != nil {
 		return nil, err
 	}
-	ch := a.t.lib.Changer()
+	ch := a.t.changer
 	inv, err := ch.Inventory(ctx)
 	if err != nil {
 		return nil, err
@@ -275,14 +275,7 @@ func (a *libraryAdmin) register(ctx context.Context, barcode, pool string) (what
 	case !errors.Is(err, catalog.ErrUnknownVolume):
 		return "", "", err
 	}
-	var media *simulator.MediaType
-	for _, ci := range a.t.lib.Cartridges() {
-		if ci.Barcode == barcode {
-			if m, ok := simulator.LookupMedia(ci.Media); ok {
-				media = m
-			}
-		}
-	}
+	media := a.t.media(barcode)
 	if media == nil {
 		return "", "", fmt.Errorf("the media type of %s is unknown", barcode)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tapekit/tapekit/cache"
 	"github.com/tapekit/tapekit/catalog"
+	"github.com/tapekit/tapekit/changer"
 	"github.com/tapekit/tapekit/examples/hsm/internal/archiver"
 	"github.com/tapekit/tapekit/examples/hsm/internal/cachesink"
 	"github.com/tapekit/tapekit/repack"
@@ -35,9 +36,15 @@ const (
 // runs its drives, and the archiver that feeds it the cache's precious
 // files.
 type tapeSide struct {
-	lib     *simulator.Library
-	library string // its name in the catalog
+	// sim is the simulated library, nil for a real one (-config).
+	sim     *simulator.Library
+	changer changer.Changer
 	drives  []scheduler.Drive
+	library string // its name in the catalog
+	desc    string // what describe says of a real library
+	// closeLib closes the changer and the drives (and saves a simulated
+	// library's directory).
+	closeLib func() error
 	sched   *scheduler.Scheduler
 	metrics *tapeCollector
 	arch    *archiver.Archiver
@@ -84,27 +91,35 @@ func openTape(ctx context.Context, o tapeOptions, cat store, c *cache.Cache, log
 	if err != nil {
 		return nil, err
 	}
-	t := &tapeSide{lib: lib, log: log, library: o.library, done: make(chan struct{})}
+	t := &tapeSide{sim: lib, changer: lib.Changer(), closeLib: lib.Close, log: log, library: o.library, done: make(chan struct{})}
 	if err := t.register(ctx, cat); err != nil {
 		lib.Close()
 		return nil, err
 	}
-	var drives []scheduler.Drive
 	for i := range lib.NumDrives() {
 		d, err := lib.Drive(i)
 		if err != nil {
 			lib.Close()
 			return nil, err
 		}
-		drives = append(drives, scheduler.Drive{Name: driveName(i), Drive: d, Element: lib.DriveAddress(i)})
+		t.drives = append(t.drives, scheduler.Drive{Name: driveName(i), Drive: d, Element: lib.DriveAddress(i)})
 	}
-	t.drives = drives
-	sink := cachesink.New(c, cat)
-	t.rp, err = repack.New(repack.Config{Catalog: cat, Dir: filepath.Join(o.dir, "repack"), Clock: lib.Clock(), Logger: log,
-		Requester: "repack@" + o.host})
-	if err != nil {
+	if err := t.assemble(o, cat, c, lib.Clock()); err != nil {
 		lib.Close()
 		return nil, err
+	}
+	return t, nil
+}
+
+// assemble builds the scheduler, the repacker and the archiver over the
+// library's changer and drives, with the cache as sink and source.
+func (t *tapeSide) assemble(o tapeOptions, cat store, c *cache.Cache, clk clock.Clock) (err error) {
+	log := t.log
+	sink := cachesink.New(c, cat)
+	t.rp, err = repack.New(repack.Config{Catalog: cat, Dir: filepath.Join(o.dir, "repack"), Clock: clk, Logger: log,
+		Requester: "repack@" + o.host})
+	if err != nil {
+		return err
 	}
 	pol := scheduler.DefaultPolicy()
 	// Repacks run as their own activity, with a quarter of the drives
@@ -116,8 +131,8 @@ func openTape(ctx context.Context, o tapeOptions, cat store, c *cache.Cache, log
 	t.metrics = newTapeCollector(t, cat)
 	t.sched, err = scheduler.New(scheduler.Config{
 		Events:  t.metrics.events(),
-		Catalog: cat, Queue: cat, Changer: lib.Changer(), Drives: drives,
-		Sink: t.rp.Sink(sink), Source: t.rp.Source(sink), Clock: lib.Clock(), Policy: pol, Logger: log,
+		Catalog: cat, Queue: cat, Changer: t.changer, Drives: t.drives,
+		Sink: t.rp.Sink(sink), Source: t.rp.Source(sink), Clock: clk, Policy: pol, Logger: log,
 		Host: o.host, Library: o.library, Accept: owns(o.host),
 		OnEnd: func(r scheduler.Request) {
 			if repack.IsRepack(r) {
@@ -132,16 +147,15 @@ func openTape(ctx context.Context, o tapeOptions, cat store, c *cache.Cache, log
 	})
 	if err != nil {
 		t.rp.Close()
-		lib.Close()
-		return nil, err
+		return err
 	}
 	t.arch, err = archiver.New(archiver.Config{Cache: c, Catalog: cat, Scheduler: t.sched, StorageClass: demoClass, Logger: log,
 		Requester: "archiver@" + o.host})
 	if err != nil {
-		lib.Close()
-		return nil, err
+		t.rp.Close()
+		return err
 	}
-	return t, nil
+	return nil
 }
 
 func driveName(i int) string { return fmt.Sprintf("drive%d", i) }
@@ -182,7 +196,7 @@ func (t *tapeSide) register(ctx context.Context, cat catalog.Catalog) error {
 		return err
 	}
 	var data []simulator.CartridgeInfo
-	for _, ci := range t.lib.Cartridges() {
+	for _, ci := range t.sim.Cartridges() {
 		if !simulator.IsCleaning(ci.Barcode) {
 			data = append(data, ci)
 		}
@@ -243,19 +257,22 @@ func (t *tapeSide) close() error {
 		t.stop()
 		<-t.done
 	}
-	return errors.Join(t.rp.Close(), t.lib.Close())
+	return errors.Join(t.rp.Close(), t.closeLib())
 }
 
 // describe says what the library holds, for the banner.
 func (t *tapeSide) describe() string {
 	carts := 0
-	for _, ci := range t.lib.Cartridges() {
+	if t.sim == nil {
+		return t.desc
+	}
+	for _, ci := range t.sim.Cartridges() {
 		if !simulator.IsCleaning(ci.Barcode) {
 			carts++
 		}
 	}
-	media := strings.Join(mediaNames(t.lib), ", ")
-	return fmt.Sprintf("a simulated %s library, %d drives, %d cartridges", media, t.lib.NumDrives(), carts)
+	media := strings.Join(mediaNames(t.sim), ", ")
+	return fmt.Sprintf("a simulated %s library, %d drives, %d cartridges", media, t.sim.NumDrives(), carts)
 }
 
 func mediaNames(lib *simulator.Library) []string {
@@ -268,4 +285,29 @@ func mediaNames(lib *simulator.Library) []string {
 		}
 	}
 	return out
+}
+
+// media is the media type of a cartridge: the simulator's for a simulated
+// library, else the one its LTO-style barcode suffix names; nil if
+// unknown.
+func (t *tapeSide) media(barcode string) *simulator.MediaType {
+	if t.sim != nil {
+		for _, ci := range t.sim.Cartridges() {
+			if ci.Barcode == barcode {
+				m, _ := simulator.LookupMedia(ci.Media)
+				return m
+			}
+		}
+	}
+	m, _ := simulator.MediaForBarcode(barcode)
+	return m
+}
+
+// simDrives is how many drives have simulator statistics: all of a
+// simulated library's, none of a real one's.
+func (t *tapeSide) simDrives() int {
+	if t.sim == nil {
+		return 0
+	}
+	return t.sim.NumDrives()
 }

@@ -76,8 +76,8 @@ func (c *tapeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.errorsDesc, prometheus.CounterValue, v, k)
 	}
 	c.mu.Unlock()
-	for i := range c.t.lib.NumDrives() {
-		d, err := c.t.lib.Drive(i)
+	for i := range c.t.simDrives() {
+		d, err := c.t.sim.Drive(i)
 		if err != nil {
 			continue
 		}
