@@ -45,11 +45,11 @@ type tapeSide struct {
 	// closeLib closes the changer and the drives (and saves a simulated
 	// library's directory).
 	closeLib func() error
-	sched   *scheduler.Scheduler
-	metrics *tapeCollector
-	arch    *archiver.Archiver
-	rp      *repack.Repacker
-	log     *slog.Logger
+	sched    *scheduler.Scheduler
+	metrics  *tapeCollector
+	arch     *archiver.Archiver
+	rp       *repack.Repacker
+	log      *slog.Logger
 	// onEnd is called for every request that ends, after the archiver:
 	// the server's RecallEnded, set once the server exists.
 	onEnd func(scheduler.Request)
