@@ -24,8 +24,11 @@
 // SIGINT stops taking requests, lets the mounts in progress end or go back
 // to the queue, and saves the library. With -catalog and a PostgreSQL
 // connection string the catalog and the queue live in PostgreSQL instead.
-// A real library (SG_IO drives, an SMC or mtx changer) is not wired into
-// this command yet, nor are several hosts sharing one queue.
+// A real library (SG_IO drives, an SMC or mtx changer) is described by a
+// config file (fileConfig in config.go; testdata/library.json is an
+// example) and opened by openConfiguredLibrary (library.go, through
+// internal/devices), but no -config flag starts the server on one yet,
+// nor do several hosts share one queue.
 //
 // # Tokens
 //

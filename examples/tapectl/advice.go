@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/tapekit/tapekit/changer"
 	"github.com/tapekit/tapekit/simulator"
@@ -24,26 +23,6 @@ func (a *advice) Unwrap() error { return a.err }
 
 func advise(err error, format string, args ...any) error {
 	return &advice{msg: fmt.Sprintf(format, args...), err: err}
-}
-
-// explainOpen explains why the simulated library in dir did not open.
-func explainOpen(dir string, err error) error {
-	var ce *simulator.CorruptStateError
-	switch {
-	case errors.As(err, &ce):
-		// The simulator names the file at fault and the repair; the
-		// operator named the directory, so the file is named within it.
-		file := ce.Path
-		if rel, rerr := filepath.Rel(dir, ce.Path); rerr == nil && filepath.IsLocal(rel) {
-			file = rel
-		}
-		return advise(err, "the simulated library in %s cannot be read, and was left as it is: %s: %v; to repair it, %s", dir, file, ce.Err, ce.Remedy)
-	case errors.Is(err, simulator.ErrCorruptState):
-		return advise(err, "the simulated library in %s cannot be read, and was left as it is (%v)", dir, err)
-	case errors.Is(err, simulator.ErrLocked):
-		return advise(err, "the simulated library in %s is in use by another process: wait for it to finish and try again", dir)
-	}
-	return fmt.Errorf("opening the simulated library in %s: %w", dir, err)
 }
 
 // explainDrive explains an error of drive n; barcode names its cartridge

@@ -191,7 +191,7 @@ func testChanger(ctx context.Context, e *env, incompatible string) (ok bool, err
 			// A drive the library's element names by serial number is
 			// ejected through its own device before the robot takes the
 			// cartridge; other libraries take care of it themselves.
-			if spec.driver == driverSG || spec.driver == simSG {
+			if spec.Driver == driverSG || spec.Driver == simSG {
 				lib.UnloadDrive = func(ctx context.Context, addr changer.Address) error {
 					return ejectDrive(ctx, h, spec, c, addr)
 				}

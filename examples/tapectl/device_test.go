@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"strings"
 	"testing"
 )
@@ -41,48 +39,5 @@ func TestDeviceErrors(t *testing.T) {
 				t.Errorf("stderr is not one clear message:\n%s", r.stderr)
 			}
 		})
-	}
-}
-
-func TestParseChanger(t *testing.T) {
-	for in, want := range map[string]changerSpec{
-		"sg:/dev/sg5":           {driverSG, "/dev/sg5"},
-		"mtx:/dev/tape/by-id/x": {driverMTX, "/dev/tape/by-id/x"},
-		"sim-sg:/tmp/a:b":       {simSG, "/tmp/a:b"},
-	} {
-		got, err := parseChanger(in)
-		if err != nil || got != want {
-			t.Errorf("parseChanger(%q) = %+v, %v; want %+v", in, got, err, want)
-		}
-	}
-	d, ok, err := parseSimDrive("sim-sg:/tmp/a:b:3")
-	if !ok || err != nil || d != (simDrive{"/tmp/a:b", 3}) {
-		t.Errorf("parseSimDrive with a colon in DIR: %+v %v %v", d, ok, err)
-	}
-	for in, want := range map[string]int{"/dev/nst0": 0, "/dev/st12": 12, "/dev/nst3l": 3, "nst1a": 1} {
-		if n, ok := tapeNodeNumber(in); !ok || n != want {
-			t.Errorf("tapeNodeNumber(%q) = %d, %v; want %d", in, n, ok, want)
-		}
-	}
-	for _, in := range []string{"/dev/sg0", "/dev/sch0", "/dev/nst", "/dev/stx"} {
-		if n, ok := tapeNodeNumber(in); ok {
-			t.Errorf("tapeNodeNumber(%q) = %d, want not a tape node", in, n)
-		}
-	}
-}
-
-// TestFindDriveBySysfsSerial checks the drive ↔ element matching on a
-// real host's layout: the library's serial number for a drive element is
-// looked up among the tape drives sysfs lists, without opening any.
-func TestFindDriveBySysfsSerial(t *testing.T) {
-	e := &env{sysfs: fakeSysfs(t), stderr: io.Discard}
-	h := newHost(e)
-	defer h.close()
-	spec := changerSpec{driver: driverSG, device: "/dev/sg0"}
-	for serial, want := range map[string]string{"1013000123": "/dev/sg1", "99999": ""} {
-		got, err := h.findDrive(context.Background(), spec, serial)
-		if err != nil || got != want {
-			t.Errorf("findDrive(%q) = %q, %v; want %q", serial, got, err, want)
-		}
 	}
 }

@@ -1,51 +1,15 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tapekit/tapekit/internal/devices/devicestest"
 )
 
 // fakeSysfs builds a sysfs tree with an LTO drive on sg1 (nst0), a
 // library on sg0 (sch0) and a disk on sg2, in the kernel's layout.
-func fakeSysfs(t *testing.T) string {
-	root := t.TempDir()
-	add := func(hctl, typ, vendor, model, rev, sg, class, nodeName string, vpd80 []byte) {
-		dev := filepath.Join(root, "devices", "pci0000:00", "host0", "target"+hctl[:5], hctl)
-		mk := func(p string) {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ln := func(target, name string) {
-			mk(filepath.Dir(name))
-			if err := os.Symlink(target, name); err != nil {
-				t.Fatal(err)
-			}
-		}
-		mk(filepath.Join(dev, "scsi_generic", sg))
-		for name, v := range map[string]string{"type": typ, "vendor": vendor, "model": model, "rev": rev} {
-			if err := os.WriteFile(filepath.Join(dev, name), []byte(v+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if vpd80 != nil {
-			if err := os.WriteFile(filepath.Join(dev, "vpd_pg80"), vpd80, 0o444); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ln("../../../"+hctl, filepath.Join(dev, "scsi_generic", sg, "device"))
-		ln("../../devices/pci0000:00/host0/target"+hctl[:5]+"/"+hctl+"/scsi_generic/"+sg, filepath.Join(root, "class", "scsi_generic", sg))
-		if class != "" {
-			mk(filepath.Join(dev, class, nodeName))
-		}
-	}
-	add("0:0:0:0", "8", "STK     ", "L80             ", "0107", "sg0", "scsi_changer", "sch0", nil)
-	add("0:0:1:0", "1", "IBM     ", "ULT3580-TD8     ", "Q3F5", "sg1", "scsi_tape", "nst0", append([]byte{1, 0x80, 0, 10}, "1013000123"...))
-	add("0:0:2:0", "0", "ATA     ", "DISK            ", "1.0 ", "sg2", "", "", nil)
-	return root
-}
+func fakeSysfs(t *testing.T) string { return devicestest.Sysfs(t) }
 
 func TestDevices(t *testing.T) {
 	root := fakeSysfs(t)

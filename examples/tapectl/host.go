@@ -3,32 +3,31 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
-	"path/filepath"
+	"strings"
 
 	"github.com/benbjohnson/clock"
 
+	"github.com/tapekit/tapekit/changer"
+	"github.com/tapekit/tapekit/internal/devices"
 	"github.com/tapekit/tapekit/scsi"
-	"github.com/tapekit/tapekit/scsi/sgio"
 	"github.com/tapekit/tapekit/simulator"
 )
 
-// host finds and opens the SCSI devices of one tapectl invocation: this
-// machine's SCSI generic nodes, or the targets of simulated libraries named
-// sim-sg:DIR. A simulated library is opened once and shared by its changer
-// and its drives, as the devices of a real library share its hardware; a
-// second Open of the directory would find it locked.
+// host finds and opens the SCSI devices of one tapectl invocation through
+// package devices, and puts what goes wrong in tapectl's words: the flags
+// that name devices and the commands that list them.
 type host struct {
-	e    *env
-	log  *slog.Logger
-	sims map[string]*simulator.Library
+	d   *devices.Host
+	log *slog.Logger
 }
 
 func newHost(e *env) *host {
-	return &host{e: e, log: e.logger(), sims: map[string]*simulator.Library{}}
+	log := e.logger()
+	return &host{log: log, d: devices.NewHost(&devices.Options{
+		Sysfs: e.sysfs, Logger: log, Simulator: e.simOptions(), MTXPath: e.mtxPath, OpenNode: e.openNode,
+	})}
 }
 
 // logger is the logger -v asks for, or one that discards.
@@ -50,211 +49,78 @@ func (e *env) simOptions() *simulator.Options {
 
 // simulator opens the simulated library in dir, once per invocation.
 func (h *host) simulator(dir string) (*simulator.Library, error) {
-	if l, ok := h.sims[dir]; ok {
-		return l, nil
-	}
-	l, err := simulator.Open(dir, nil, h.e.simOptions())
-	if err != nil {
-		return nil, explainOpen(dir, err)
-	}
-	h.sims[dir] = l
-	return l, nil
+	return h.d.Simulator(dir)
 }
 
 // close closes the simulated libraries, which saves their directories.
-func (h *host) close() error {
-	var errs []error
-	for _, l := range h.sims {
-		errs = append(errs, l.Close())
-	}
-	h.sims = nil
-	return errors.Join(errs...)
-}
+func (h *host) close() error { return h.d.Close() }
 
 // openDrive opens the transport of the tape drive dev: /dev/sgN (or any
-// SCSI generic node), /dev/nstN mapped to its sg node, or sim-sg:DIR:N. It
-// asks the device what it is, so that a changer named as a drive is
-// refused at once, saying so.
+// SCSI generic node), /dev/nstN mapped to its sg node, or sim-sg:DIR:N,
+// refusing a device that is not a tape drive.
 func (h *host) openDrive(ctx context.Context, dev string) (scsi.Transport, error) {
-	t, err := h.openDriveTransport(dev)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkDrive(ctx, t, dev); err != nil {
-		closeTransport(t)
-		return nil, err
-	}
-	return t, nil
-}
-
-func (h *host) openDriveTransport(dev string) (scsi.Transport, error) {
-	if sd, ok, err := parseSimDrive(dev); ok {
-		if err != nil {
-			return nil, err
-		}
-		l, err := h.simulator(sd.dir)
-		if err != nil {
-			return nil, err
-		}
-		if sd.n >= l.NumDrives() {
-			return nil, fmt.Errorf("%s: no drive %d: the simulated library in %s has drives 0 to %d", dev, sd.n, sd.dir, l.NumDrives()-1)
-		}
-		return l.DriveTarget(sd.n)
-	}
-	return h.openSG(dev, "tape drive")
-}
-
-// openChangerTransport opens the transport of the medium changer dev:
-// /dev/sgN, or /dev/schN mapped to its sg node.
-func (h *host) openChangerTransport(dev string) (scsi.Transport, error) {
-	return h.openSG(dev, "medium changer")
-}
-
-// openSG opens a SCSI generic node, mapping st and ch nodes to theirs
-// first: SG_IO needs the sg node, and an st node would block for minutes
-// on an empty drive.
-func (h *host) openSG(dev, what string) (scsi.Transport, error) {
-	node, err := h.sgNode(dev)
-	if err != nil {
-		return nil, err
-	}
-	open := h.e.openNode
-	if open == nil {
-		open = func(node string, o *sgio.Options) (scsi.Transport, error) {
-			d, err := sgio.Open(node, o)
-			if err != nil {
-				return nil, err
-			}
-			return d, nil
-		}
-	}
-	d, err := open(node, &sgio.Options{Logger: h.log})
-	if err != nil {
-		return nil, explainSGOpen(dev, node, what, err)
-	}
-	return d, nil
-}
-
-// sgNode returns the SCSI generic node for dev: dev itself unless it is
-// a tape (st) or changer (ch) node, which sysfs maps to its sg node.
-// Symbolic links such as /dev/tape/by-id/… are followed first.
-func (h *host) sgNode(dev string) (string, error) {
-	target := dev
-	if p, err := filepath.EvalSymlinks(dev); err == nil {
-		target = p
-	}
-	tn, isTape := tapeNodeNumber(target)
-	cn, isChanger := changerNodeNumber(target)
-	if !isTape && !isChanger {
-		return dev, nil
-	}
-	devs, err := sgio.Discover(h.e.sysfs)
-	if err != nil {
-		return "", fmt.Errorf("%s is not a SCSI generic node, and finding its node in %s failed: %w", dev, h.e.sysfs, err)
-	}
-	for _, d := range devs {
-		if n, ok := tapeNodeNumber(d.Tape); isTape && d.Tape != "" && ok && n == tn {
-			return d.Generic, nil
-		}
-		if n, ok := changerNodeNumber(d.Changer); isChanger && d.Changer != "" && ok && n == cn {
-			return d.Generic, nil
-		}
-	}
-	return "", fmt.Errorf("%s: tapectl speaks SCSI through the SCSI generic node (/dev/sgN) of a device, and no SCSI generic device in %s is %s: is the sg module loaded (modprobe sg)? tapectl devices lists the nodes", dev, h.e.sysfs, target)
-}
-
-// explainSGOpen says why the SCSI generic node of dev did not open.
-func explainSGOpen(dev, node, what string, err error) error {
-	name := dev
-	if node != dev {
-		name = fmt.Sprintf("%s (%s)", dev, node)
-	}
-	switch {
-	case errors.Is(err, errors.ErrUnsupported):
-		return advise(err, "cannot open %s %s: SG_IO is Linux only (%v)", what, name, err)
-	case errors.Is(err, fs.ErrNotExist):
-		return advise(err, "cannot open %s %s: there is no such device (tapectl devices lists this host's tape drives and changers)", what, name)
-	case errors.Is(err, fs.ErrPermission):
-		return advise(err, "cannot open %s %s: permission denied: run tapectl as root, or as a member of the group that owns %s", what, name, node)
-	}
-	return advise(err, "cannot open %s %s: %v (is it a SCSI generic node? tapectl devices lists them)", what, name, err)
-}
-
-// tapeCandidate is a tape drive a library's drive element may be.
-type tapeCandidate struct {
-	dev    string // what -f takes: /dev/sgN, sim-sg:DIR:N
-	serial string // from sysfs; empty when the kernel does not expose it
-}
-
-// candidates lists the tape drives the drives of the library behind spec
-// may be: a simulated library's own drives, or every tape drive sysfs
-// lists on this host.
-func (h *host) candidates(spec changerSpec) ([]tapeCandidate, error) {
-	if spec.driver == simSG {
-		l, err := h.simulator(spec.device)
-		if err != nil {
-			return nil, err
-		}
-		var out []tapeCandidate
-		for i := range l.NumDrives() {
-			out = append(out, tapeCandidate{dev: fmt.Sprintf("%s:%s:%d", simSG, spec.device, i)})
-		}
-		return out, nil
-	}
-	devs, err := sgio.Discover(h.e.sysfs)
-	if err != nil {
-		return nil, fmt.Errorf("listing the tape drives in %s: %w", h.e.sysfs, err)
-	}
-	var out []tapeCandidate
-	for _, d := range devs {
-		if d.Type == scsi.TypeTape {
-			out = append(out, tapeCandidate{dev: d.Generic, serial: d.Serial})
-		}
-	}
-	return out, nil
+	t, err := h.d.OpenDrive(ctx, dev)
+	return t, explainDevice(err)
 }
 
 // findDrive returns the device of the tape drive with this serial number
-// among the candidates of spec, or "" when none has it. Drives whose serial
-// sysfs does not show are asked (INQUIRY, VPD page 80h), which is also how
-// a simulated library's drives tell theirs.
+// among those the library behind spec may have, or "" when none has it.
 func (h *host) findDrive(ctx context.Context, spec changerSpec, serial string) (string, error) {
-	cands, err := h.candidates(spec)
-	if err != nil {
-		return "", err
-	}
-	for _, c := range cands {
-		if c.serial == serial {
-			return c.dev, nil
-		}
-	}
-	for _, c := range cands {
-		if c.serial != "" {
-			continue
-		}
-		t, err := h.openDrive(ctx, c.dev)
-		if err != nil {
-			h.log.Debug("cannot ask a tape drive its serial number", "device", c.dev, "err", err)
-			continue
-		}
-		s, err := unitSerial(ctx, t)
-		closeTransport(t)
-		if err != nil {
-			h.log.Debug("cannot read a tape drive's serial number", "device", c.dev, "err", err)
-			continue
-		}
-		if s == serial {
-			return c.dev, nil
-		}
-	}
-	return "", nil
+	dev, err := h.d.FindDrive(ctx, spec, serial)
+	return dev, explainDevice(err)
 }
 
-// closeTransport closes t when it holds anything to close (an sg node);
-// the simulator's targets do not.
-func closeTransport(t scsi.Transport) error {
-	if c, ok := t.(io.Closer); ok {
-		return c.Close()
+// openChanger opens the changer spec names and returns it with the
+// library's name for messages.
+func openChanger(ctx context.Context, h *host, spec changerSpec) (changer.Changer, string, error) {
+	c, name, err := h.d.OpenChanger(ctx, spec)
+	return c, name, explainDevice(err)
+}
+
+// closeTransport closes t when it holds anything to close.
+func closeTransport(t scsi.Transport) error { return devices.CloseTransport(t) }
+
+// explainDevice adds to an error of package devices what a tapectl user
+// does about it: which flag names the device, and that tapectl devices
+// lists this host's devices. Other errors are returned as they are.
+func explainDevice(err error) error {
+	var (
+		oe *devices.OpenError
+		ne *devices.NoNodeError
+		te *devices.TypeError
+		se *devices.SpecError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &oe):
+		switch {
+		case errors.Is(oe.Err, errors.ErrUnsupported):
+			return advise(err, "%v", oe)
+		case errors.Is(oe.Err, fs.ErrNotExist):
+			return advise(err, "%v (tapectl devices lists this host's tape drives and changers)", oe)
+		case errors.Is(oe.Err, fs.ErrPermission):
+			return advise(err, "cannot open %s %s: permission denied: run tapectl as root, or as a member of the group that owns %s", oe.Kind, oe.Name(), oe.Node)
+		}
+		return advise(err, "cannot open %s %s: %v (is it a SCSI generic node? tapectl devices lists them)", oe.Kind, oe.Name(), oe.Err)
+	case errors.As(err, &ne):
+		return advise(err, "%s: tapectl speaks SCSI through the SCSI generic node (/dev/sgN) of a device, and no SCSI generic device in %s is %s: is the sg module loaded (modprobe sg)? tapectl devices lists the nodes", ne.Device, ne.Sysfs, ne.Target)
+	case errors.As(err, &te):
+		is := te.Err.Device
+		switch {
+		case te.Err.Want == scsi.TypeMediumChanger && is.Qualifier == 0 && is.DeviceType == scsi.TypeTape:
+			return advise(err, "%v: give it with -f, and the library's changer with -changer", te)
+		case te.Err.Want == scsi.TypeMediumChanger:
+			return advise(err, "%v: give the library's changer with -changer (tapectl devices lists this host's changers)", te)
+		case is.Qualifier == 0 && is.DeviceType == scsi.TypeMediumChanger && !strings.HasPrefix(te.Device, simSG+":"):
+			return advise(err, "%v: give it with -changer %s:%s, and the tape drive with -f", te, driverSG, te.Device)
+		}
+		return advise(err, "%v: give a tape drive with -f (tapectl devices lists this host's tape drives)", te)
+	case errors.Is(err, devices.ErrNoMTX):
+		return advise(err, "%v, or give the program with -mtx PATH", err)
+	case errors.As(err, &se):
+		// Only -f names a drive that devices parses.
+		return usagef("-f %v", se)
 	}
-	return nil
+	return err
 }

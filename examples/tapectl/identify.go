@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/tapekit/tapekit/internal/devices"
 	"github.com/tapekit/tapekit/scsi"
 )
 
@@ -22,15 +23,6 @@ type identity struct {
 // inquiryAlloc is the allocation length of tapectl's INQUIRYs: enough for
 // the standard data and the VPD pages it shows.
 const inquiryAlloc = 252
-
-// unitSerial asks a device its unit serial number (VPD page 80h).
-func unitSerial(ctx context.Context, t scsi.Transport) (string, error) {
-	b, err := scsi.InquiryPage(ctx, t, true, scsi.VPDUnitSerial, inquiryAlloc)
-	if err != nil {
-		return "", fmt.Errorf("INQUIRY VPD page 80h (unit serial number): %w", err)
-	}
-	return scsi.ParseUnitSerial(b)
-}
 
 // identify reads a device's identity. The VPD pages are optional in
 // SPC, so a page the device does not list is left out, not an error.
@@ -51,7 +43,7 @@ func identify(ctx context.Context, t scsi.Transport) (*identity, error) {
 		return nil, fmt.Errorf("INQUIRY VPD page 00h (supported pages): %w", err)
 	}
 	if slices.Contains(id.Pages, scsi.VPDUnitSerial) {
-		if id.Serial, err = unitSerial(ctx, t); err != nil {
+		if id.Serial, err = devices.UnitSerial(ctx, t); err != nil {
 			return nil, err
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"github.com/tapekit/tapekit/changer"
+	"github.com/tapekit/tapekit/internal/devices"
 	"github.com/tapekit/tapekit/scsi"
-	"github.com/tapekit/tapekit/simulator"
 	"github.com/tapekit/tapekit/tape"
 	"github.com/tapekit/tapekit/tape/ssc"
 )
@@ -85,15 +85,16 @@ func openLibrary(ctx context.Context, e *env) (*library, error) {
 // openSimulated opens the simulated library in e.simDir with its native
 // drivers.
 func openSimulated(e *env) (*library, error) {
-	sim, err := simulator.Open(e.simDir, nil, e.simOptions())
+	h := newHost(e)
+	sim, err := h.simulator(e.simDir)
 	if err != nil {
-		return nil, explainOpen(e.simDir, err)
+		return nil, err
 	}
 	return &library{
 		name:    "simulated library " + e.simDir,
 		changer: sim.Changer(),
 		drive:   func(i int) (tape.Drive, error) { return sim.Drive(i) },
-		close:   sim.Close,
+		close:   h.close,
 	}, nil
 }
 
@@ -112,7 +113,7 @@ func (l *library) libraryDrive(ctx context.Context, spec changerSpec, n int, el 
 		// Naming the wrong drive would unload or overwrite another
 		// cartridge than the operator means: refuse when the serial
 		// numbers tell them apart.
-		serial, err := unitSerial(ctx, t)
+		serial, err := devices.UnitSerial(ctx, t)
 		if err == nil && serial != "" && serial != el.DriveSerial {
 			closeTransport(t)
 			return nil, "", advise(errWrongDrive, "-f %s is the drive with serial number %s, but drive %d of the library is serial %s: give the number of the drive -f names (tapectl inventory -json shows each drive's serial), or leave out -f", l.fixed, serial, n, el.DriveSerial)
@@ -121,7 +122,7 @@ func (l *library) libraryDrive(ctx context.Context, spec changerSpec, n int, el 
 	}
 	if el.DriveSerial == "" {
 		why := "its element status has no serial number"
-		if spec.driver == driverMTX {
+		if spec.Driver == driverMTX {
 			why = "mtx does not report drive serial numbers"
 		}
 		return nil, "", advise(errNoDriveDevice, "tapectl cannot tell which device drive %d is (%s): name it with -f DEVICE", n, why)
@@ -242,7 +243,7 @@ func (l *library) driveNumber(ctx context.Context, n int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	serial, serr := unitSerial(ctx, t)
+	serial, serr := devices.UnitSerial(ctx, t)
 	closeTransport(t)
 	if serr == nil && serial != "" {
 		for i, el := range drives {
