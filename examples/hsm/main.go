@@ -59,6 +59,9 @@ type flags struct {
 	catalog           string
 	host, library     string
 	simBarcodes       string
+	config            string
+	// lib is the -config file, loaded; nil for the demo library.
+	lib *fileConfig
 }
 
 // run is main without the process: it serves until ctx ends and returns
@@ -80,6 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.DurationVar(&f.diskLifetime, "disk-lifetime", server.DefaultDiskLifetime, "pin lifetime of staged files when a stage request gives none")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a shutdown waits for requests in flight")
 	fs.StringVar(&f.catalog, "catalog", "", "the catalog, which also keeps the scheduler's queue: a PostgreSQL connection string (`DSN`: postgres://… or key=value pairs), or empty for SQLite in DATA/catalog.db")
+	fs.StringVar(&f.config, "config", "", "run the real library the JSON `FILE` describes (SG_IO or mtx changer, SG_IO drives, pools, storage classes, policy, host, catalog) instead of the demo library; see go doc ./examples/hsm")
 	fs.StringVar(&f.host, "host", "hsm", "`NAME` of this HSM in the scheduler's queue; hosts sharing a PostgreSQL catalog need different names")
 	fs.StringVar(&f.library, "library", "demo", "`NAME` of this host's library in the catalog; hosts sharing a catalog each run their own")
 	fs.StringVar(&f.simBarcodes, "sim-barcodes", "TK", "first two characters (A-Z, 0-9) of the demo cartridges' barcodes (TK: TK0001L9…), when the library is created; hosts sharing a catalog need different ones")
@@ -98,6 +102,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if f.simSpeed < 1 || f.simSpeed > 1e6 {
 		fmt.Fprintln(stderr, "hsm: -sim-speed must be between 1 (real time) and 1000000")
 		return 2
+	}
+	if f.config != "" {
+		var clash []string
+		fs.Visit(func(fl *flag.Flag) {
+			switch fl.Name {
+			case "catalog", "host", "library", "sim-barcodes", "sim-speed":
+				clash = append(clash, "-"+fl.Name)
+			}
+		})
+		if len(clash) > 0 {
+			fmt.Fprintf(stderr, "hsm: %s: with -config the config file says these (catalog, host, library) or they do not apply (-sim-*)\n", strings.Join(clash, ", "))
+			return 2
+		}
+		cfg, err := loadConfig(f.config)
+		if err != nil {
+			fmt.Fprintf(stderr, "hsm: %v\n", err)
+			return 2
+		}
+		f.lib, f.catalog, f.host, f.library = &cfg, cfg.Catalog, cfg.Host, cfg.Library.Name
+		if cfg.SiteName != "" && !flagSet(fs, "sitename") {
+			f.siteName = cfg.SiteName
+		}
 	}
 	if !barcodePrefix.MatchString(f.simBarcodes) || strings.HasPrefix(f.simBarcodes, "CL") {
 		fmt.Fprintf(stderr, "hsm: -sim-barcodes %q: want two characters A-Z or 0-9 (not CL, which cleaning cartridges start with)\n", f.simBarcodes)
@@ -160,7 +186,13 @@ func serve(ctx context.Context, f flags, stdout io.Writer, log *slog.Logger, rea
 			err = cerr
 		}
 	}()
-	tp, err := openTape(ctx, tapeOptions{dir: f.data, speed: f.simSpeed, host: f.host, library: f.library, barcodes: f.simBarcodes}, cat, c, log)
+	o := tapeOptions{dir: f.data, speed: f.simSpeed, host: f.host, library: f.library, barcodes: f.simBarcodes}
+	var tp *tapeSide
+	if f.lib != nil {
+		tp, err = openConfiguredTape(ctx, *f.lib, o, cat, c, log)
+	} else {
+		tp, err = openTape(ctx, o, cat, c, log)
+	}
 	if err != nil {
 		return err
 	}
@@ -258,7 +290,11 @@ func openCatalog(ctx context.Context, dsn, data string, log *slog.Logger) (store
 func printBanner(w io.Writer, base string, f flags, created, library string) {
 	fmt.Fprintf(w, "tapekit hsm serving %s\n", base)
 	fmt.Fprintf(w, "  data:      %s (cache/, catalog.db, library/, stages.jsonl, tokens.json)\n", f.data)
-	fmt.Fprintf(w, "  tape:      %s, %g times faster than real (library %q, host %q)\n", library, f.simSpeed, f.library, f.host)
+	if f.lib != nil {
+		fmt.Fprintf(w, "  tape:      %s (library %q from %s, host %q)\n", library, f.library, f.config, f.host)
+	} else {
+		fmt.Fprintf(w, "  tape:      %s, %g times faster than real (library %q, host %q)\n", library, f.simSpeed, f.library, f.host)
+	}
 	fmt.Fprintf(w, "  discovery: %s/.well-known/wlcg-tape-rest-api\n", base)
 	tok := "$TOKEN"
 	if created != "" {
@@ -269,4 +305,11 @@ func printBanner(w io.Writer, base string, f flags, created, library string) {
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' -T myfile %s/files/demo/myfile\n", tok, base)
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' -d '{\"paths\":[\"/demo/myfile\"]}' %s%s/archiveinfo\n", tok, base, server.APIPath)
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' -o copy %s/files/demo/myfile\n", tok, base)
+}
+
+// flagSet reports whether the command line set the flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -68,6 +68,10 @@ type tapeOptions struct {
 	// barcodes is the first two characters of the demo cartridges'
 	// barcodes (TK: TK0001L9…), used when the library is created.
 	barcodes string
+	// policy is the scheduler's (nil: the demo's) and class the storage
+	// class of files put without one ("": the demo's).
+	policy *scheduler.Policy
+	class  string
 }
 
 // openTape opens the demo library kept in DIR/library (a simulated LTO-9
@@ -121,13 +125,20 @@ func (t *tapeSide) assemble(o tapeOptions, cat store, c *cache.Cache, clk clock.
 	if err != nil {
 		return err
 	}
-	pol := scheduler.DefaultPolicy()
-	// Repacks run as their own activity, with a quarter of the drives
-	// when users want them too.
-	pol.Shares = map[string]float64{"default": 3, "repack": 1}
-	// A demo writes a file to tape at once; a site batches (the cache's
-	// flush policy decides when files are due).
-	pol.ArchiveMinBytes, pol.ArchiveMinFiles, pol.ArchiveMaxAge = 0, 0, 0
+	pol := o.policy
+	if pol == nil {
+		pol = scheduler.DefaultPolicy()
+		// Repacks run as their own activity, with a quarter of the
+		// drives when users want them too.
+		pol.Shares = map[string]float64{"default": 3, "repack": 1}
+		// A demo writes a file to tape at once; a site batches (the
+		// cache's flush policy decides when files are due).
+		pol.ArchiveMinBytes, pol.ArchiveMinFiles, pol.ArchiveMaxAge = 0, 0, 0
+	}
+	class := o.class
+	if class == "" {
+		class = demoClass
+	}
 	t.metrics = newTapeCollector(t, cat)
 	t.sched, err = scheduler.New(scheduler.Config{
 		Events:  t.metrics.events(),
@@ -149,7 +160,7 @@ func (t *tapeSide) assemble(o tapeOptions, cat store, c *cache.Cache, clk clock.
 		t.rp.Close()
 		return err
 	}
-	t.arch, err = archiver.New(archiver.Config{Cache: c, Catalog: cat, Scheduler: t.sched, StorageClass: demoClass, Logger: log,
+	t.arch, err = archiver.New(archiver.Config{Cache: c, Catalog: cat, Scheduler: t.sched, StorageClass: class, Logger: log,
 		Requester: "archiver@" + o.host})
 	if err != nil {
 		t.rp.Close()
@@ -310,4 +321,30 @@ func (t *tapeSide) simDrives() int {
 		return 0
 	}
 	return t.sim.NumDrives()
+}
+
+// openConfiguredTape opens the library a config file names (real devices
+// through SG_IO or mtx, or a simulated library through its SCSI
+// targets), puts the config's pools and storage classes in the catalog,
+// registers the cartridges the pools claim, and assembles the scheduler
+// over it on the real clock with the config's policy.
+func openConfiguredTape(ctx context.Context, cfg fileConfig, o tapeOptions, cat store, c *cache.Cache, log *slog.Logger) (*tapeSide, error) {
+	lib, err := openConfiguredLibrary(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	skipped, err := registerConfigured(ctx, cat, cfg, lib.cartridges)
+	if err != nil {
+		return nil, errors.Join(err, lib.close())
+	}
+	if len(skipped) > 0 {
+		log.Warn("cartridges that no pool's barcodes claim, or of a media type not known, are not used", "barcodes", skipped)
+	}
+	t := &tapeSide{changer: lib.changer, drives: lib.drives, closeLib: lib.close, library: cfg.Library.Name, log: log,
+		desc: fmt.Sprintf("%s, %d drives, %d cartridges", lib.name, len(lib.drives), len(lib.cartridges)), done: make(chan struct{})}
+	o.library, o.policy, o.class = cfg.Library.Name, cfg.Policy.policy(), cfg.DefaultStorageClass
+	if err := t.assemble(o, cat, c, clock.New()); err != nil {
+		return nil, errors.Join(err, lib.close())
+	}
+	return t, nil
 }
