@@ -24,11 +24,22 @@
 // SIGINT stops taking requests, lets the mounts in progress end or go back
 // to the queue, and saves the library. With -catalog and a PostgreSQL
 // connection string the catalog and the queue live in PostgreSQL instead.
-// A real library (SG_IO drives, an SMC or mtx changer) is described by a
-// config file (fileConfig in config.go; testdata/library.json is an
-// example) and opened by openConfiguredLibrary (library.go, through
-// internal/devices), but no -config flag starts the server on one yet,
-// nor do several hosts share one queue.
+//
+// # A real library
+//
+// -config FILE runs a real library instead of the demo one: a JSON file
+// names the changer (sg:/dev/schN or sg:/dev/sgN through SG_IO, mtx:DEVICE
+// through the mtx program, or sim-sg:DIR, a simulated library reached only
+// through its SCSI targets), the drives (found by the serial number the
+// changer reports, or given as /dev/nstN or /dev/sgN), the pools with the
+// barcodes of the cartridges each takes, the storage classes, the
+// scheduler's policy, this host's name and the catalog. testdata/
+// library.json is an example, and fileConfig in config.go documents every
+// field. The config's pools and classes are put in the catalog at each
+// start; cartridges of the inventory that a pool claims and the catalog
+// does not know become blank volumes of it (labelled on first write), the
+// others are left alone and logged. Beside -config, the flags it sets
+// (-catalog, -host, -library) and the demo's (-sim-*) are refused.
 //
 // # Tokens
 //
