@@ -788,6 +788,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if n == 0 && !waitUp {
 			break
 		}
+		if n == 0 {
+			// Only drives put down are left: their SetDriveUp wakes
+			// Run, and so must the end of ctx, which no worker will
+			// report.
+			_ = s.wake.wait(ctx, g, -1)
+			continue
+		}
 		_ = s.wake.wait(wctx, g, -1)
 	}
 

@@ -133,7 +133,7 @@ func TestSystemStateMachine(t *testing.T) {
 		}
 		steps := rapid.IntRange(5, 25).Draw(rt, "steps")
 		for range steps {
-			switch rapid.IntRange(0, 9).Draw(rt, "action") {
+			switch rapid.IntRange(0, 10).Draw(rt, "action") {
 			case 0, 1, 2:
 				n := rapid.IntRange(1, 4).Draw(rt, "n")
 				var reqs []scheduler.Request
@@ -167,6 +167,16 @@ func TestSystemStateMachine(t *testing.T) {
 			case 7:
 				halt()
 				start()
+			case 8:
+				// An operator puts a drive down or back up.
+				name := fmt.Sprintf("drive%d", rapid.IntRange(0, 1).Draw(rt, "operator drive"))
+				if rapid.Bool().Draw(rt, "operator down") {
+					if err := s.SetDriveDown(name, "operator"); err != nil {
+						rt.Fatal(err)
+					}
+				} else if err := s.SetDriveUp(name); err != nil {
+					rt.Fatal(err)
+				}
 			default:
 				r.vc.SleepContext(ctx, time.Duration(rapid.IntRange(1, 600).Draw(rt, "sleep"))*time.Second)
 			}
