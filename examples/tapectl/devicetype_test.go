@@ -4,36 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tapekit/tapekit/internal/devices/devicestest"
 	"github.com/tapekit/tapekit/scsi"
-	"github.com/tapekit/tapekit/scsi/sgio"
-	"github.com/tapekit/tapekit/simulator"
 )
-
-// sgNodes serves /dev/sgN names from a simulated library, as mhvtl lays
-// one out: /dev/sg0 is its changer, /dev/sg1 its drive 0. Only SG_IO is
-// left out of tapectl's real-device path.
-func sgNodes(t *testing.T) func(string, *sgio.Options) (scsi.Transport, error) {
-	l, err := simulator.Open(t.TempDir(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return func(node string, _ *sgio.Options) (scsi.Transport, error) {
-		switch node {
-		case "/dev/sg0":
-			return l.ChangerTarget()
-		case "/dev/sg1":
-			return l.DriveTarget(0)
-		}
-		return nil, fs.ErrNotExist
-	}
-}
 
 // TestWrongDeviceType: a tape drive given as the changer, or the changer
 // given as a tape drive, is refused before any other command reaches it,
@@ -57,7 +35,7 @@ func TestWrongDeviceType(t *testing.T) {
 		{"sg:/dev/sg0", "/dev/sg0", []string{"status"}, changerAsDrive, scsi.TypeMediumChanger},
 	} {
 		var out, errb bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, changer: c.changer, device: c.device, sysfs: t.TempDir(), openNode: sgNodes(t)}
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, changer: c.changer, device: c.device, sysfs: t.TempDir(), openNode: devicestest.SGNodes(t)}
 		err := commands[c.args[0]].run(context.Background(), e, c.args[1:])
 		var te *scsi.DeviceTypeError
 		if !errors.As(err, &te) || te.Device.DeviceType != c.wantType {
@@ -71,7 +49,7 @@ func TestWrongDeviceType(t *testing.T) {
 
 	// Named the right way round, both work.
 	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, changer: "sg:/dev/sg0", device: "/dev/sg1", sysfs: t.TempDir(), openNode: sgNodes(t)}
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, changer: "sg:/dev/sg0", device: "/dev/sg1", sysfs: t.TempDir(), openNode: devicestest.SGNodes(t)}
 	if err := commands["inventory"].run(context.Background(), e, nil); err != nil || !strings.Contains(out.String(), "Drive 0: Empty") {
 		t.Errorf("inventory of the changer on /dev/sg0: %v\n%s", err, out.String())
 	}

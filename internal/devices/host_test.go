@@ -14,7 +14,6 @@ import (
 	"github.com/tapekit/tapekit/internal/devices"
 	"github.com/tapekit/tapekit/internal/devices/devicestest"
 	"github.com/tapekit/tapekit/scsi"
-	"github.com/tapekit/tapekit/scsi/sgio"
 	"github.com/tapekit/tapekit/simulator"
 )
 
@@ -169,32 +168,11 @@ func TestSimLocked(t *testing.T) {
 	}
 }
 
-// sgNodes serves /dev/sgN names from a simulated library, as mhvtl lays
-// one out: /dev/sg0 is its changer, /dev/sg1 its drive 0.
-func sgNodes(t *testing.T) func(string, *sgio.Options) (scsi.Transport, error) {
-	l, err := simulator.Open(t.TempDir(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return func(node string, _ *sgio.Options) (scsi.Transport, error) {
-		switch node {
-		case "/dev/sg0":
-			return l.ChangerTarget()
-		case "/dev/sg1":
-			return l.DriveTarget(0)
-		case "/dev/sg7":
-			return nil, fs.ErrPermission
-		}
-		return nil, fs.ErrNotExist
-	}
-}
-
 // TestOpenErrors: devices that do not open, or are of the wrong kind,
 // are refused with errors that carry the facts and read well.
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
-	h := devices.NewHost(&devices.Options{Sysfs: devicestest.Sysfs(t), OpenNode: sgNodes(t), MTXPath: filepath.Join(t.TempDir(), "no-mtx")})
+	h := devices.NewHost(&devices.Options{Sysfs: devicestest.Sysfs(t), OpenNode: devicestest.SGNodes(t), MTXPath: filepath.Join(t.TempDir(), "no-mtx")})
 	defer h.Close()
 
 	_, err := h.OpenDrive(ctx, "/dev/sg0")
