@@ -846,22 +846,16 @@ func (s *Scheduler) SetDriveDown(name, reason string) error {
 	if reason == "" {
 		reason = "put down by an operator"
 	}
-	s.lock()
-	d := s.driveLocked(name)
-	if d == nil {
-		s.unlock()
-		return fmt.Errorf("%w: no drive %q", ErrNotFound, name)
-	}
-	if !d.down {
-		// Not driveDownLocked: an operator's choice is no drive error
-		// (Events.DriveDown), and the drive's error history stays.
-		d.down, d.downReason = true, reason
-		s.log.Info("scheduler: drive put down", "drive", d.Name, "why", reason)
-	}
-	d.operator = true
-	s.unlock()
-	s.wake.broadcast()
-	return nil
+	return s.withDrive(name, func(d *driveState) {
+		if !d.down {
+			// Not driveDownLocked: an operator's choice is no drive
+			// error (Events.DriveDown), and the drive's error history
+			// stays.
+			d.down, d.downReason = true, reason
+			s.log.Info("scheduler: drive put down", "drive", d.Name, "why", reason)
+		}
+		d.operator = true
+	})
 }
 
 // SetDriveUp puts the drive back to work: one an operator put down, or
@@ -869,21 +863,28 @@ func (s *Scheduler) SetDriveDown(name, reason string) error {
 // While Run runs, the drive's worker starts at once and adopts the tape it
 // may hold. Up already: nothing changes.
 func (s *Scheduler) SetDriveUp(name string) error {
+	return s.withDrive(name, func(d *driveState) {
+		if !d.down {
+			return
+		}
+		d.down, d.downReason, d.operator = false, "", false
+		clear(d.volFails)
+		s.log.Info("scheduler: drive up", "drive", d.Name)
+		d.restart = !d.working // Run starts its worker
+		s.changed = true
+	})
+}
+
+// withDrive calls f with the drive named name under the lock, then wakes
+// the workers and Run; ErrNotFound when there is no such drive.
+func (s *Scheduler) withDrive(name string, f func(d *driveState)) error {
 	s.lock()
 	d := s.driveLocked(name)
 	if d == nil {
 		s.unlock()
 		return fmt.Errorf("%w: no drive %q", ErrNotFound, name)
 	}
-	if !d.down {
-		s.unlock()
-		return nil
-	}
-	d.down, d.downReason, d.operator = false, "", false
-	clear(d.volFails)
-	s.log.Info("scheduler: drive up", "drive", d.Name)
-	d.restart = !d.working // Run starts its worker
-	s.changed = true
+	f(d)
 	s.unlock()
 	s.wake.broadcast()
 	return nil
