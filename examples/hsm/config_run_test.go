@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,21 +93,7 @@ func TestConfigFileRunsTheLibrary(t *testing.T) {
 	if code, b := c.do("POST", "/admin/v1/evict", `{"paths":["/cfg/f"]}`); code != http.StatusOK || !strings.Contains(b, `"evicted":true`) {
 		t.Fatalf("evict: %d %s", code, b)
 	}
-	code, b := c.do("POST", "/api/v1/stage", `{"files":[{"path":"/cfg/f"}]}`)
-	id := regexp.MustCompile(`"requestId":"([^"]+)"`).FindStringSubmatch(b)
-	if code != http.StatusCreated || id == nil {
-		t.Fatalf("stage: %d %s", code, b)
-	}
-	until(t, 60*time.Second, "stage COMPLETED", func() bool {
-		_, b := c.do("GET", "/api/v1/stage/"+id[1], "")
-		if strings.Contains(b, `"FAILED"`) {
-			t.Fatalf("stage failed: %s", b)
-		}
-		return strings.Contains(b, `"state":"COMPLETED"`)
-	})
-	if code, got := c.do("GET", "/files/cfg/f", ""); code != http.StatusOK || got != string(data) {
-		t.Fatalf("GET: %d, %d bytes, want %d identical", code, len(got), len(data))
-	}
+	c.stageAndRead("/cfg/f", data, 60*time.Second)
 	var vs []struct {
 		Barcode     string
 		LastFileSeq int64 `json:"last_file_seq"`

@@ -47,6 +47,29 @@ func (c client) do(method, path, body string) (int, string) {
 	return r.StatusCode, string(b)
 }
 
+// stageAndRead stages path back from tape, waits up to within for the
+// request to complete, reads the file and checks it is data. It returns
+// the stage request's id.
+func (c client) stageAndRead(path string, data []byte, within time.Duration) string {
+	c.t.Helper()
+	code, b := c.do("POST", "/api/v1/stage", `{"files":[{"path":"`+path+`"}]}`)
+	id := regexp.MustCompile(`"requestId":"([^"]+)"`).FindStringSubmatch(b)
+	if code != http.StatusCreated || id == nil {
+		c.t.Fatalf("stage %s: %d %s", path, code, b)
+	}
+	until(c.t, within, "stage of "+path+" COMPLETED", func() bool {
+		_, b := c.do("GET", "/api/v1/stage/"+id[1], "")
+		if strings.Contains(b, `"FAILED"`) {
+			c.t.Fatalf("stage of %s failed: %s", path, b)
+		}
+		return strings.Contains(b, `"state":"COMPLETED"`)
+	})
+	if code, got := c.do("GET", "/files"+path, ""); code != http.StatusOK || got != string(data) {
+		c.t.Fatalf("GET %s: %d, %d bytes, want %d identical", path, code, len(got), len(data))
+	}
+	return id[1]
+}
+
 // until polls f every 20 ms until it returns true, for at most d.
 func until(t *testing.T, d time.Duration, what string, f func() bool) {
 	t.Helper()
@@ -98,22 +121,8 @@ func walkThrough(t *testing.T, args ...string) {
 	if b := info(); !strings.Contains(b, `"locality":"TAPE"`) {
 		t.Fatalf("after evict: %s", b)
 	}
-	code, b := c.do("POST", "/api/v1/stage", `{"files":[{"path":"/demo/myfile"}]}`)
-	id := regexp.MustCompile(`"requestId":"([^"]+)"`).FindStringSubmatch(b)
-	if code != http.StatusCreated || id == nil {
-		t.Fatalf("stage: %d %s", code, b)
-	}
-	until(t, 30*time.Second, "stage COMPLETED", func() bool {
-		_, b := c.do("GET", "/api/v1/stage/"+id[1], "")
-		if strings.Contains(b, `"FAILED"`) {
-			t.Fatalf("stage failed: %s", b)
-		}
-		return strings.Contains(b, `"state":"COMPLETED"`)
-	})
-	if code, got := c.do("GET", "/files/demo/myfile", ""); code != http.StatusOK || got != string(data) {
-		t.Fatalf("GET: %d, %d bytes, want %d identical", code, len(got), len(data))
-	}
-	if code, b := c.do("POST", "/api/v1/release/"+id[1], `{"paths":["/demo/myfile"]}`); code != http.StatusOK {
+	id := c.stageAndRead("/demo/myfile", data, 30*time.Second)
+	if code, b := c.do("POST", "/api/v1/release/"+id, `{"paths":["/demo/myfile"]}`); code != http.StatusOK {
 		t.Fatalf("release: %d %s", code, b)
 	}
 	// The admin API's view of the tape side: four drives up; nothing
