@@ -149,7 +149,11 @@
 // by the host whose cache holds the file, a recall read by the host whose
 // cache needs it. A stage through a host whose library has no copy fails
 // at once, naming the library that has one. The namespace, archiveinfo
-// and the queue listing are shared.
+// and the queue listing are shared. Two hosts with -config may also name
+// one physical library (the same changer, each its own drives, the same
+// library name), but nothing coordinates their robot moves yet: a mount
+// of a cartridge that sits in the other host's drive fails and is
+// retried later, counting against the volume.
 //
 // # Observability
 //
